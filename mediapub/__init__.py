@@ -1,0 +1,37 @@
+"""mediapub: publish a podcast and its video episodes end to end.
+
+The public Python API mirrors the command line: load a show, build a
+``PublishContext`` (storage, ffmpeg, progress) and call ``publish``.
+"""
+
+from ._version import __version__
+from .config import load_show
+from .errors import ConfigError, EpisodeError, MediaError, MediapubError, StorageError, UsageError
+from .ffmpeg import FFmpeg
+from .model import Episode, PublishResult, Show, ShowSource
+from .pipeline import PublishContext, PublishError, publish
+from .progress import Reporter
+from .storage import DryRunStorage, LocalStorage, Storage
+
+__all__ = [
+    "ConfigError",
+    "DryRunStorage",
+    "Episode",
+    "EpisodeError",
+    "FFmpeg",
+    "LocalStorage",
+    "MediaError",
+    "MediapubError",
+    "PublishContext",
+    "PublishError",
+    "PublishResult",
+    "Reporter",
+    "Show",
+    "ShowSource",
+    "Storage",
+    "StorageError",
+    "UsageError",
+    "__version__",
+    "load_show",
+    "publish",
+]

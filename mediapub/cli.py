@@ -1,0 +1,143 @@
+"""The ``mediapub`` command line: parse options, build the context, run the pipeline, report.
+
+Errors mediapub expects (``MediapubError``) become one ``error:`` line on
+stderr and an exit code: 2 for usage and configuration, 1 when an episode
+failed. Tracebacks appear only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from ._version import __version__
+from .config import SHOW_FILE, display_path, load_show
+from .errors import ConfigError, MediapubError
+from .ffmpeg import FFmpeg
+from .pipeline import PublishContext, PublishError, publish, summarize
+from .progress import Reporter
+from .storage import DryRunStorage, LocalStorage, Storage
+
+DEFAULT_OUT = Path("public")
+
+
+def _debug_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``-v``/``--debug`` on every command, and the one place errors turn into exit codes."""
+
+    @click.option("-v", "--verbose", count=True, help="Say more (-vv for every ffmpeg command).")
+    @click.option("--debug", is_flag=True, help="Log everything and show tracebacks.")
+    @functools.wraps(command)
+    def wrapper(*args: Any, verbose: int, debug: bool, **kwargs: Any) -> Any:
+        level = logging.DEBUG if debug or verbose > 1 else logging.INFO if verbose else logging.WARNING
+        logging.basicConfig(level=level, handlers=[RichHandler(console=Console(stderr=True), show_path=False)])
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        try:
+            return command(*args, **kwargs)
+        except PublishError as exc:
+            for line in (*exc.failures, exc):
+                err.print("[red]error:[/red] ", end="", markup=True)
+                err.print(str(line), markup=False)
+            if debug:
+                raise
+            sys.exit(exc.exit_code)
+        except MediapubError as exc:
+            err.print("[red]error:[/red] ", end="", markup=True)
+            err.print(str(exc), markup=False)
+            if debug:
+                raise
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err.print("interrupted; the published feed was left as it was")
+            sys.exit(130)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mediapub")
+def cli() -> None:
+    """Publish a podcast and its video episodes: encode, tag, write show notes, store, and write the feed."""
+
+
+@cli.command("publish")
+@click.argument("show_dir", required=False, default="episodes", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help=f"Folder to publish into. Default: [publish] target in {SHOW_FILE}, else ./public.",
+)
+@click.option("--base-url", help="Public URL the output is served from; overrides base_url in show.toml.")
+@click.option("--dry-run", is_flag=True, help="Do all the work in a temporary folder and list what would be written.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (no progress output).")
+@_debug_options
+def publish_command(show_dir: Path, out: Path | None, base_url: str | None, dry_run: bool, as_json: bool) -> None:
+    """Publish every episode under SHOW_DIR (default ./episodes), then the feed."""
+    source = load_show(show_dir)
+    storage: Storage = LocalStorage(_output_folder(source.show.publish.target, out, show_dir), base_url or str(source.show.base_url))
+    if dry_run:
+        storage = DryRunStorage(storage)
+    stdout = Console(highlight=False, soft_wrap=True)
+    reporter = Reporter(None if as_json else Console(stderr=True))
+    result = publish(source, PublishContext(storage=storage, ffmpeg=FFmpeg(), reporter=reporter))
+    summary = summarize(result, dry_run=dry_run)
+    if isinstance(storage, LocalStorage):
+        summary["feed"]["path"] = display_path(storage.path_of(result.feed.key).resolve())  # type: ignore[index]
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        _print_summary(stdout, summary)
+
+
+def _output_folder(target: str | None, out: Path | None, show_dir: Path) -> Path:
+    if out is not None:
+        return out
+    if target is None:
+        return DEFAULT_OUT
+    if "://" in target:
+        raise ConfigError(
+            f'"{target}": only local folders are supported as publish targets so far',
+            file=display_path(show_dir / SHOW_FILE),
+            field="publish.target",
+        )
+    return Path(target)
+
+
+def _print_summary(console: Console, summary: dict[str, Any]) -> None:
+    verb = "would write" if summary["dry_run"] else "wrote"
+    past = "to write" if summary["dry_run"] else "written"
+    table = Table("#", "episode", "duration", "size", box=None, pad_edge=False)
+    for item in summary["episodes"]:
+        minutes, seconds = divmod(round(item["duration"]), 60)
+        table.add_row(str(item["number"]), item["title"], f"{minutes}:{seconds:02d}", _size(item["size"]))
+    console.print(table)
+    written = [f for f in summary["files"] if f["written"]]
+    for file in written:
+        console.print(f"  {verb} {file['key']} ({_size(file['size'])})")
+    unchanged = len(summary["files"]) - len(written)
+    feed = summary["feed"]
+    console.print(
+        f"{len(summary['episodes'])} episodes; {len(written)} files {past}, {unchanged} unchanged; "
+        f"feed {feed.get('path', feed['key'])} -> {feed['url']}"
+    )
+
+
+def _size(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000  # type: ignore[assignment]
+    return str(size)
+
+
+def main() -> None:
+    cli(prog_name="mediapub")

@@ -1,0 +1,164 @@
+"""Load ``show.toml`` and every ``<slug>/episode.toml`` into validated models.
+
+Everything is read and checked before anything is written, so a typo in one
+episode never leaves a half-published show behind. Every problem becomes a
+``ConfigError`` naming the file and the field, phrased for the producer who
+has to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import ConfigError
+from .model import Episode, Show, ShowSource
+
+M = TypeVar("M", bound=BaseModel)
+
+SHOW_FILE = "show.toml"
+EPISODE_FILE = "episode.toml"
+
+
+def display_path(path: Path) -> str:
+    """Paths in messages are relative to the working directory when that is shorter."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def load_show(root: Path) -> ShowSource:
+    """Read the show in ``root`` and all its episodes, or raise the first ``ConfigError``."""
+    root = Path(root)
+    show_file = root / SHOW_FILE
+    if not root.is_dir():
+        raise ConfigError(f"no such show folder (expected {SHOW_FILE} inside it)", file=display_path(root))
+    show = _validate(Show, _read_toml(show_file), show_file)
+    if not show.artwork.is_file():
+        raise ConfigError(f"file not found: {display_path(show.artwork)}", file=display_path(show_file), field="artwork")
+
+    loaded: list[tuple[Episode, Path]] = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        episode_file = folder / EPISODE_FILE
+        if not episode_file.is_file():
+            continue
+        data = _read_toml(episode_file)
+        data.setdefault("slug", folder.name)
+        episode = _validate(Episode, data, episode_file)
+        _check_recording(episode, episode_file)
+        loaded.append((episode, episode_file))
+    _check_unique(loaded)
+    loaded.sort(key=lambda item: (item[0].date, item[0].season or 0, item[0].number))
+    return ShowSource(
+        root=root,
+        show=show,
+        episodes=tuple(episode for episode, _ in loaded),
+        episode_files={episode.slug: path for episode, path in loaded},
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError("file not found", file=display_path(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(exc, path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", file=display_path(path)) from None
+
+
+def _toml_error(exc: tomllib.TOMLDecodeError, path: Path) -> ConfigError:
+    """TOML's own message for an impossible date is cryptic; name the field and the value instead."""
+    where = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+    if where:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        number = int(where.group(1))
+        line = lines[number - 1] if 0 < number <= len(lines) else ""
+        date = re.match(r"^\s*([A-Za-z0-9_-]+)\s*=\s*(\d{4}-\d\d-\d\d[^\s#]*)", line)
+        if date:
+            return ConfigError(f'not a date: "{date.group(2)}"', file=display_path(path), field=date.group(1))
+    return ConfigError(f"invalid TOML: {exc}", file=display_path(path))
+
+
+def _validate(model: type[M], data: dict[str, Any], path: Path) -> M:
+    try:
+        return model.model_validate(data, context={"base": path.parent})
+    except ValidationError as exc:
+        raise _config_error(exc, path) from None
+
+
+def _config_error(exc: ValidationError, path: Path) -> ConfigError:
+    """Turn pydantic's report into one line about the first problem."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    field = _field_name(first["loc"])
+    message = _message(first)
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return ConfigError(message, file=display_path(path), field=field or None)
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    name = ""
+    for part in loc:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        elif "[" in part or "-" in part and part.startswith("function"):
+            continue  # pydantic's labels for union members and validators, not user fields
+        else:
+            name += f".{part}" if name else part
+    return name
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind, value = error["type"], error.get("input")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    if kind.startswith("url"):
+        return f"not an http(s) URL: {_quote(value)}"
+    text = error["msg"]
+    text = text[0].lower() + text[1:]
+    if isinstance(value, (str, int, float, bool)):
+        text += f": {_quote(value)}"
+    return text
+
+
+def _quote(value: object) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _check_recording(episode: Episode, episode_file: Path) -> None:
+    if isinstance(episode.recording, Path) and not episode.recording.is_file():
+        raise ConfigError(
+            f"file not found: {display_path(episode.recording)}", file=display_path(episode_file), field="recording"
+        )
+
+
+def _check_unique(loaded: list[tuple[Episode, Path]]) -> None:
+    """Numbers, slugs and GUIDs identify episodes to listeners' apps: two alike would collide."""
+    seen: dict[tuple[object, ...], Path] = {}
+    for episode, path in loaded:
+        for field, key in (
+            ("slug", ("slug", episode.slug)),
+            ("number", ("number", episode.season, episode.number)),
+            ("guid", ("guid", episode.guid)),
+        ):
+            if key[-1] is None:
+                continue
+            if key in seen:
+                raise ConfigError(
+                    f"{key[-1]} is also used by {display_path(seen[key])}", file=display_path(path), field=field
+                )
+            seen[key] = path

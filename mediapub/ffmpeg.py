@@ -1,0 +1,144 @@
+"""The only place mediapub runs ffmpeg.
+
+The binary comes from ``$MEDIAPUB_FFMPEG`` when set, otherwise from the
+imageio-ffmpeg wheel, so ``pip install mediapub`` is enough on any machine.
+That build has no ffprobe, so media is probed by reading what ``ffmpeg -i``
+prints about its input. Every command is logged in full at debug level, and a
+failure raises ``MediaError`` carrying the last lines ffmpeg wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .errors import MediaError
+from .model import MediaInfo
+
+ENV_VAR = "MEDIAPUB_FFMPEG"
+log = logging.getLogger(__name__)
+
+_DURATION = re.compile(r"^\s*Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", re.M)
+_STREAM = re.compile(r"^\s*Stream #\d+:\d+.*?: (\w+): (.*)$", re.M)
+_RATE = re.compile(r"(\d+) Hz")
+_LAYOUTS = {"mono": 1, "stereo": 2, "2.1": 3, "quad": 4, "4.0": 4, "5.0": 5, "5.1": 6, "6.1": 7, "7.1": 8}
+
+
+def find_ffmpeg() -> str:
+    """Locate the ffmpeg binary: ``$MEDIAPUB_FFMPEG``, else the one imageio-ffmpeg ships."""
+    override = os.environ.get(ENV_VAR)
+    if override:
+        if not Path(override).is_file():
+            raise MediaError(f"{ENV_VAR} points at {override}, which is not a file")
+        return override
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError) as exc:
+        raise MediaError(
+            f"ffmpeg not found ({exc}); reinstall mediapub (it depends on imageio-ffmpeg) "
+            f"or set {ENV_VAR} to an ffmpeg binary"
+        ) from None
+
+
+class FFmpeg:
+    """Runs ffmpeg commands; one instance per publish, passed to the stages that need it."""
+
+    def __init__(self, executable: str | None = None) -> None:
+        self.executable = executable or find_ffmpeg()
+
+    def run(
+        self,
+        args: Sequence[str | os.PathLike[str]],
+        *,
+        subject: Path | str,
+        on_progress: Callable[[float], None] | None = None,
+    ) -> str:
+        """Run ffmpeg with ``args``; returns its stderr. ``on_progress`` receives seconds of output done."""
+        command = [self.executable, "-hide_banner", "-nostdin", "-y"]
+        if on_progress:
+            command += ["-progress", "pipe:1", "-nostats"]
+        command += [os.fspath(arg) for arg in args]
+        log.debug("running %s", shlex.join(command))
+        # stderr goes to a file, not a pipe: ffmpeg can write more than a pipe holds while we read stdout.
+        with tempfile.TemporaryFile() as errors:
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL)
+            assert process.stdout is not None
+            for line in process.stdout:
+                if on_progress and line.startswith(b"out_time_us="):
+                    value = line.split(b"=", 1)[1].strip()
+                    if value.isdigit():
+                        on_progress(int(value) / 1e6)
+            returncode = process.wait()
+            errors.seek(0)
+            stderr = errors.read().decode("utf-8", "replace")
+        if returncode != 0:
+            raise MediaError(f"ffmpeg failed: {_tail(stderr)}", subject=subject)
+        return stderr
+
+    def probe(self, path: Path) -> MediaInfo:
+        """Describe a media file from ffmpeg's own report on it, or raise ``MediaError``."""
+        command = [self.executable, "-hide_banner", "-nostdin", "-i", os.fspath(path)]
+        log.debug("running %s", shlex.join(command))
+        result = subprocess.run(command, capture_output=True, stdin=subprocess.DEVNULL)
+        report = result.stderr.decode("utf-8", "replace")
+        streams = _STREAM.findall(report)
+        if not streams or result.returncode not in (0, 1):
+            raise MediaError(f"not a media file ffmpeg can read ({_tail(report)})", subject=path)
+        audio = [detail for kind, detail in streams if kind == "Audio"]
+        duration_match = _DURATION.search(report)
+        duration = 0.0
+        if duration_match:
+            hours, minutes, seconds = duration_match.groups()
+            duration = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+        if not duration and audio:
+            duration = self.measure_duration(path)
+        return MediaInfo(
+            duration=duration,
+            has_audio=bool(audio),
+            has_video=any(kind == "Video" and "attached pic" not in detail for kind, detail in streams),
+            audio_codec=audio[0].split(None, 1)[0].rstrip(",") if audio else None,
+            sample_rate=_sample_rate(audio[0]) if audio else None,
+            channels=_channels(audio[0]) if audio else None,
+        )
+
+    def measure_duration(self, path: Path) -> float:
+        """Decode the first audio stream to nowhere and report how long it played, in seconds."""
+        seconds = 0.0
+
+        def record(value: float) -> None:
+            nonlocal seconds
+            seconds = max(seconds, value)
+
+        self.run(["-i", path, "-map", "0:a:0", "-f", "null", "-"], subject=path, on_progress=record)
+        return seconds
+
+
+def _sample_rate(detail: str) -> int | None:
+    match = _RATE.search(detail)
+    return int(match.group(1)) if match else None
+
+
+def _channels(detail: str) -> int | None:
+    for part in detail.split(", "):
+        part = part.split("(")[0].strip()
+        if part in _LAYOUTS:
+            return _LAYOUTS[part]
+        match = re.fullmatch(r"(\d+) channels", part)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _tail(stderr: str, lines: int = 2) -> str:
+    """The last meaningful lines of ffmpeg's stderr, which is where it says what went wrong."""
+    kept = [line.strip() for line in stderr.splitlines() if line.strip()]
+    kept = [line for line in kept if not line.startswith("At least one output file")]
+    return " / ".join(kept[-lines:]) or "no output"

@@ -1,0 +1,88 @@
+"""The manifest: what has been published, kept in storage beside the feed.
+
+Its first job is to pin identities. Once an episode has gone out, its GUID
+must never change, even if the show's base URL, the episode's slug or
+mediapub's derivation rules change later; the manifest remembers every GUID
+ever published and is consulted before any GUID is derived.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+
+from .errors import StorageError
+from .model import Episode
+
+MANIFEST_KEY = "mediapub-manifest.json"
+FORMAT = 1
+#: The Podcasting 2.0 namespace for podcast:guid (UUIDv5 of the feed URL).
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+
+def podcast_guid_for(feed_url: str) -> str:
+    """``podcast:guid``: UUIDv5 of the feed URL without its scheme and trailing slashes."""
+    bare = feed_url.split("://", 1)[-1].rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeRecord:
+    """What the manifest remembers of one published episode."""
+
+    guid: str
+    number: int
+    season: int | None
+    media_key: str
+    media_size: int
+    media_sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    podcast_guid: str | None = None
+    episodes: dict[str, EpisodeRecord] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, data: bytes | None) -> Manifest:
+        if data is None:
+            return cls()
+        try:
+            raw = json.loads(data)
+            if raw.get("format") != FORMAT:
+                raise ValueError(f"unknown format {raw.get('format')!r}")
+            episodes = {slug: EpisodeRecord(**record) for slug, record in raw.get("episodes", {}).items()}
+            return cls(podcast_guid=raw.get("podcast_guid"), episodes=episodes)
+        except (ValueError, TypeError, AttributeError) as exc:
+            # Guessing here could hand published episodes new GUIDs; a human must look.
+            raise StorageError(f"{MANIFEST_KEY} is damaged ({exc}); restore it from a backup") from None
+
+    def to_bytes(self) -> bytes:
+        body = {
+            "format": FORMAT,
+            "podcast_guid": self.podcast_guid,
+            "episodes": {
+                slug: {name: getattr(record, name) for name in EpisodeRecord.__slots__}
+                for slug, record in sorted(self.episodes.items())
+            },
+        }
+        return (json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+    def guid_for(self, episode: Episode, podcast_guid: str) -> str:
+        """The episode's GUID: set in episode.toml, else as published before, else derived."""
+        if episode.guid:
+            return episode.guid
+        record = self.episodes.get(episode.slug) or self._by_number(episode)
+        if record is not None:
+            return record.guid
+        return str(uuid.uuid5(uuid.UUID(podcast_guid), episode.slug))
+
+    def _by_number(self, episode: Episode) -> EpisodeRecord | None:
+        # A renamed folder keeps its episode number; the GUID follows the number.
+        matches = [r for r in self.episodes.values() if (r.season, r.number) == (episode.season, episode.number)]
+        return matches[0] if len(matches) == 1 else None
+
+    def with_episodes(self, podcast_guid: str, records: dict[str, EpisodeRecord]) -> Manifest:
+        """A new manifest that adds or updates ``records`` and keeps every earlier entry."""
+        return Manifest(podcast_guid=podcast_guid, episodes={**self.episodes, **records})

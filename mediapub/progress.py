@@ -1,0 +1,41 @@
+"""Progress reporting for long work, passed to the pipeline rather than kept globally."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+
+class Reporter:
+    """Shows a progress bar per task on ``console`` (stderr); silent when ``console`` is None.
+
+    Silence is for ``--json`` and for scripts: their stdout must hold only the
+    result, and their logs should not fill with redrawn bars.
+    """
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console
+
+    @contextmanager
+    def task(self, description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
+        """Yield a function that sets how much of ``total`` is done."""
+        if self.console is None:
+            yield lambda done: None
+            return
+        if not self.console.is_terminal:
+            # A log file gets one line per finished task, not redrawn bars.
+            yield lambda done: None
+            self.console.print(f"done: {description}", highlight=False)
+            return
+        columns = (TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=self.console, transient=True) as progress:
+            task_id = progress.add_task(description, total=total)
+            yield lambda done: progress.update(task_id, completed=done)
+            progress.console.print(f"[green]✓[/green] {description}", highlight=False)
+
+    def warn(self, message: str) -> None:
+        if self.console is not None:
+            self.console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)

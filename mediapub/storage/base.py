@@ -1,0 +1,84 @@
+"""The storage interface every backend implements, and the rules every key obeys.
+
+A key is the object's path relative to the public base URL; the local folder
+backend lays files out exactly as a bucket would hold them, so a feed tested
+against the folder is the feed a CDN will serve.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from ..errors import StorageError
+from ..model import StoredObject
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+_CONTENT_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".mp4": "video/mp4",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".xml": "application/rss+xml",
+    ".json": "application/json",
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".html": "text/html; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+}
+
+#: Media never changes under its key (keys carry a content hash), so caches may keep it forever.
+IMMUTABLE = "public, max-age=31536000, immutable"
+#: The feed, manifest and pages change on every publish; apps and CDNs must come back soon.
+SHORT_LIVED = "public, max-age=300"
+
+
+def check_key(key: str) -> str:
+    """Reject keys that could escape the storage root or confuse a bucket: ``..``, absolute, empty parts."""
+    segments = key.split("/")
+    if not key or any(not _SEGMENT.match(segment) or ".." in segment for segment in segments):
+        raise StorageError(f"unsafe object key: {key!r}")
+    return key
+
+
+def content_type_for(key: str) -> str:
+    """The Content-Type a key's extension calls for; unknown types are served as bytes."""
+    return _CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
+
+
+def sha256_of(data: bytes | Path) -> str:
+    """Hex SHA-256 of bytes or of a file, read in chunks so large media stays out of memory."""
+    digest = hashlib.sha256()
+    if isinstance(data, Path):
+        with data.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    else:
+        digest.update(data)
+    return digest.hexdigest()
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """What the pipeline needs from a place to publish to."""
+
+    def put(self, key: str, source: bytes | Path, *, cache_control: str) -> StoredObject:
+        """Store ``source`` under ``key`` (skipping the write when the same bytes are there)."""
+        ...
+
+    def get(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is no such object."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether an object is stored under ``key``."""
+        ...
+
+    def public_url(self, key: str) -> str:
+        """The URL listeners' apps use to fetch ``key``."""
+        ...

@@ -1,0 +1,40 @@
+"""A storage wrapper for ``--dry-run``: reads pass through, writes are only reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..model import StoredObject
+from .base import Storage, check_key, content_type_for, sha256_of
+
+
+class DryRunStorage:
+    """Answers as ``inner`` would, but never writes; ``written`` says whether a real run would."""
+
+    def __init__(self, inner: Storage) -> None:
+        self.inner = inner
+
+    def public_url(self, key: str) -> str:
+        return self.inner.public_url(key)
+
+    def exists(self, key: str) -> bool:
+        return self.inner.exists(key)
+
+    def get(self, key: str) -> bytes | None:
+        return self.inner.get(key)
+
+    def put(self, key: str, source: bytes | Path, *, cache_control: str) -> StoredObject:
+        check_key(key)
+        if isinstance(source, Path):
+            # Media keys carry a content hash, so an existing key already holds these bytes.
+            size, would_write = source.stat().st_size, not self.inner.exists(key)
+        else:
+            size, would_write = len(source), self.inner.get(key) != source
+        return StoredObject(
+            key=key,
+            url=self.public_url(key),
+            size=size,
+            content_type=content_type_for(key),
+            sha256=sha256_of(source),
+            written=would_write,
+        )

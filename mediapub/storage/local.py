@@ -1,0 +1,77 @@
+"""The embedded default backend: a local folder laid out exactly like a bucket."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import StorageError
+from ..model import StoredObject
+from .base import check_key, content_type_for, sha256_of
+
+
+class LocalStorage:
+    """Publishes into ``root``; ``base_url`` is where that folder will be served from.
+
+    Every write goes to a temporary file in the destination folder and is then
+    renamed into place, so a crash never leaves a half-written file under a
+    real name, and readers see either the old object or the new one.
+    """
+
+    def __init__(self, root: Path, base_url: str) -> None:
+        self.root = Path(root)
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+
+    def path_of(self, key: str) -> Path:
+        return self.root.joinpath(*check_key(key).split("/"))
+
+    def public_url(self, key: str) -> str:
+        return self.base_url + check_key(key)
+
+    def exists(self, key: str) -> bool:
+        return self.path_of(key).is_file()
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self.path_of(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageError(f"cannot read {key}: {exc.strerror}", subject=self.root) from None
+
+    def put(self, key: str, source: bytes | Path, *, cache_control: str) -> StoredObject:
+        target = self.path_of(key)
+        digest = sha256_of(source)
+        size = source.stat().st_size if isinstance(source, Path) else len(source)
+        unchanged = target.is_file() and target.stat().st_size == size and sha256_of(target) == digest
+        if not unchanged:
+            self._write(target, source)
+        return StoredObject(
+            key=key,
+            url=self.public_url(key),
+            size=size,
+            content_type=content_type_for(key),
+            sha256=digest,
+            written=not unchanged,
+        )
+
+    def _write(self, target: Path, source: bytes | Path) -> None:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    if isinstance(source, Path):
+                        with source.open("rb") as src:
+                            while chunk := src.read(1 << 20):
+                                out.write(chunk)
+                    else:
+                        out.write(source)
+                os.chmod(partial, 0o644)
+                os.replace(partial, target)
+            finally:
+                if os.path.exists(partial):
+                    os.unlink(partial)
+        except OSError as exc:
+            raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from None

@@ -1,0 +1,183 @@
+"""End to end: publish the example show and read the result the way podcast apps do."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import feedparser
+import podcastparser
+import pytest
+from mutagen.id3 import ID3
+
+from mediapub.config import load_show
+from tests.conftest import EXAMPLE_SHOW, decoded_duration, snapshot
+
+BASE = "https://podcast.theduran.example/news-in-review/"
+
+
+def _publish(run_cli, *extra: str):
+    result = run_cli("publish", "episodes", "--out", "public", *extra)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _local_file(out_dir: Path, url: str) -> Path:
+    """Every URL in the feed must resolve to a file under the output folder via the base URL."""
+    assert url.startswith(BASE), url
+    return out_dir / url.removeprefix(BASE)
+
+
+def test_feed_parses_in_podcast_clients_with_exact_enclosures(show_dir, out_dir, run_cli, ffmpeg_exe) -> None:
+    _publish(run_cli)
+    feed_bytes = (out_dir / "feed.xml").read_bytes()
+    source = load_show(show_dir)
+    expected = {e.title: e for e in source.episodes}
+
+    gpodder = podcastparser.parse(BASE + "feed.xml", (out_dir / "feed.xml").open("rb"))
+    assert gpodder["title"] == "News in Review"
+    assert {e["title"] for e in gpodder["episodes"]} == set(expected)
+    for item in gpodder["episodes"]:
+        episode = expected[item["title"]]
+        (enclosure,) = item["enclosures"]
+        path = _local_file(out_dir, enclosure["url"])
+        assert enclosure["file_size"] == path.stat().st_size
+        assert enclosure["mime_type"] == "audio/mpeg"
+        decoded = decoded_duration(ffmpeg_exe, path)
+        source_duration = decoded_duration(ffmpeg_exe, episode.recording)
+        assert decoded == pytest.approx(source_duration, abs=0.1)
+        assert item["total_time"] == round(decoded)
+        assert item["guid"]
+        assert item["published"] == int(episode.date.timestamp())
+
+    parsed = feedparser.parse(feed_bytes)
+    assert not parsed.bozo, parsed.bozo_exception
+    assert parsed.feed.title == "News in Review"
+    assert parsed.feed.link == "https://theduran.com/"
+    assert parsed.feed.author_detail.name == "The Duran" or parsed.feed.author == "The Duran"
+    assert parsed.feed.image.href.startswith(BASE + "artwork/")
+    assert _local_file(out_dir, parsed.feed.image.href).read_bytes() == (show_dir / "artwork.png").read_bytes()
+    assert [e.title for e in parsed.entries] == [e.title for e in reversed(source.episodes)]  # newest first
+    for entry in parsed.entries:
+        episode = expected[entry.title]
+        (enclosure,) = entry.enclosures
+        assert int(enclosure.length) == _local_file(out_dir, enclosure.href).stat().st_size
+        assert entry.itunes_duration == str(round(decoded_duration(ffmpeg_exe, _local_file(out_dir, enclosure.href))))
+        assert entry.itunes_episode == str(episode.number)
+        assert entry.guidislink is False
+        assert episode.summary.split()[0] in entry.summary
+        for article in episode.articles:
+            assert str(article.url) in entry.summary
+    assert b"<itunes:explicit>false</itunes:explicit>" in feed_bytes
+
+
+def test_mp3_files_carry_basic_id3_tags(show_dir, out_dir, run_cli) -> None:
+    _publish(run_cli)
+    manifest = json.loads((out_dir / "mediapub-manifest.json").read_text())
+    record = manifest["episodes"]["151-brexit-withdrawal-agreement"]
+    tags = ID3(out_dir / record["media_key"])
+    assert tags["TIT2"].text == ["Brexit Withdrawal Agreement may lead to Theresa May's downfall"]
+    assert tags["TALB"].text == ["News in Review"]
+    assert tags["TRCK"].text == ["151"]
+    assert str(tags["TDRC"].text[0]) == "2018-11-16"
+    assert tags["TGID"].text == [record["guid"]]
+    assert tags.getall("COMM")[0].text[0].startswith("Theresa May's draft")
+    assert tags["WFED"].url == BASE + "feed.xml"
+    assert tags.version == (2, 4, 0)
+
+
+def test_publishing_twice_changes_nothing(show_dir, out_dir, run_cli) -> None:
+    _publish(run_cli)
+    before = snapshot(out_dir)
+    second = json.loads(_publish(run_cli, "--json").stdout)
+    assert snapshot(out_dir) == before  # same bytes, same mtimes: nothing rewritten
+    assert all(not f["written"] for f in second["files"])
+
+
+def test_editing_a_title_keeps_the_guid_and_the_old_media(show_dir, out_dir, run_cli) -> None:
+    first = json.loads(_publish(run_cli, "--json").stdout)
+    episode_file = show_dir / "151-brexit-withdrawal-agreement" / "episode.toml"
+    episode_file.write_text(episode_file.read_text().replace("Theresa May's downfall", "May's fall"))
+    second = json.loads(_publish(run_cli, "--json").stdout)
+
+    guids = lambda summary: {e["slug"]: e["guid"] for e in summary["episodes"]}  # noqa: E731
+    assert guids(first) == guids(second)
+    old, new = (next(e["media"] for e in s["episodes"] if e["number"] == 151) for s in (first, second))
+    assert old != new  # new bytes, new key
+    assert _local_file(out_dir, old).is_file()  # what listeners downloaded is still there
+    parsed = feedparser.parse((out_dir / "feed.xml").read_bytes())
+    assert "Brexit Withdrawal Agreement may lead to May's fall" in [e.title for e in parsed.entries]
+
+
+def test_guids_survive_a_new_base_url_and_a_renamed_folder(show_dir, out_dir, run_cli) -> None:
+    first = json.loads(_publish(run_cli, "--json").stdout)
+    (show_dir / "150-midterms").rename(show_dir / "150-the-midterms")
+    second = json.loads(_publish(run_cli, "--json", "--base-url", "https://cdn.example.net/nir/").stdout)
+    by_number = lambda summary: {e["number"]: e["guid"] for e in summary["episodes"]}  # noqa: E731
+    assert by_number(first) == by_number(second)
+    assert second["feed"]["url"] == "https://cdn.example.net/nir/feed.xml"
+
+
+def test_item_xml_is_byte_identical_across_runs_in_fresh_folders(show_dir, tmp_path, run_cli) -> None:
+    for name in ("a", "b"):
+        assert run_cli("publish", "episodes", "--out", name).exit_code == 0
+    assert (tmp_path / "a" / "feed.xml").read_bytes() == (tmp_path / "b" / "feed.xml").read_bytes()
+
+
+def test_dry_run_writes_nothing_and_lists_what_it_would(show_dir, out_dir, run_cli) -> None:
+    result = _publish(run_cli, "--dry-run", "--json")
+    assert not out_dir.exists()
+    summary = json.loads(result.stdout)
+    assert summary["dry_run"] is True
+    assert {f["key"] for f in summary["files"]} >= {"feed.xml", "mediapub-manifest.json"}
+    assert all(f["written"] for f in summary["files"])
+
+    _publish(run_cli)
+    before = snapshot(out_dir)
+    again = json.loads(_publish(run_cli, "--dry-run", "--json").stdout)
+    assert not any(f["written"] for f in again["files"])
+    assert snapshot(out_dir) == before
+
+
+def test_a_recording_without_audio_fails_the_run_and_leaves_public_untouched(show_dir, out_dir, run_cli) -> None:
+    _publish(run_cli)
+    before = snapshot(out_dir)
+    recording = show_dir / "150-midterms" / "recording.ogg"
+    recording.write_bytes((show_dir / "artwork.png").read_bytes())  # an image under an audio name
+    result = run_cli("publish", "episodes", "--out", "public")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: episode 150-midterms: episodes/150-midterms/recording.ogg: has no audio stream (is this the right file?)"
+    ]
+    assert snapshot(out_dir) == before
+
+
+def test_a_file_ffmpeg_cannot_read_is_named(show_dir, out_dir, run_cli) -> None:
+    (show_dir / "150-midterms" / "recording.ogg").write_bytes(b"\x00garbage" * 100)
+    result = run_cli("publish", "episodes", "--out", "public")
+    assert result.exit_code == 1
+    assert "recording.ogg: not a media file ffmpeg can read" in result.stderr
+    assert not out_dir.exists()
+
+
+def test_default_show_dir_and_output_come_from_show_toml(show_dir, tmp_path, run_cli) -> None:
+    result = run_cli("publish")  # ./episodes, and [publish] target = "../public"
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "public" / "feed.xml").is_file()
+
+
+@pytest.mark.slow
+def test_console_script_runs_without_traceback_on_error(tmp_path) -> None:
+    """The installed entry point, in a real subprocess: errors are one line, tracebacks need --debug."""
+    command = [sys.executable, "-m", "mediapub", "publish", str(tmp_path / "nowhere")]
+    plain = subprocess.run(command, capture_output=True, text=True)
+    assert plain.returncode == 2
+    assert plain.stderr.strip().count("\n") == 0 and "no such show folder" in plain.stderr
+    debug = subprocess.run([*command, "--debug"], capture_output=True, text=True)
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
+    ok = subprocess.run([sys.executable, "-m", "mediapub", "publish", str(EXAMPLE_SHOW), "--out", str(tmp_path / "o")],
+                        capture_output=True, text=True)  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "o" / "feed.xml").is_file()
