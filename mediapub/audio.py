@@ -40,7 +40,7 @@ def encode_mp3(
     unchanged episode produces an identical file and object key.
     """
     partial = destination.with_name(f".{destination.name}.partial")
-    args = [
+    args: list[str | os.PathLike[str]] = [
         "-i", recording,
         "-map", "0:a:0", "-vn", "-sn", "-dn",
         "-map_metadata", "-1", "-map_chapters", "-1",

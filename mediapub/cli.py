@@ -39,7 +39,9 @@ def _debug_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)
     def wrapper(*args: Any, verbose: int, debug: bool, **kwargs: Any) -> Any:
         level = logging.DEBUG if debug or verbose > 1 else logging.INFO if verbose else logging.WARNING
-        logging.basicConfig(level=level, handlers=[RichHandler(console=Console(stderr=True), show_path=False)])
+        logging.basicConfig(
+            level=level, handlers=[RichHandler(console=Console(stderr=True), show_path=False)], force=True
+        )
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         try:
             return command(*args, **kwargs)
@@ -83,7 +85,9 @@ def cli() -> None:
 def publish_command(show_dir: Path, out: Path | None, base_url: str | None, dry_run: bool, as_json: bool) -> None:
     """Publish every episode under SHOW_DIR (default ./episodes), then the feed."""
     source = load_show(show_dir)
-    storage: Storage = LocalStorage(_output_folder(source.show.publish.target, out, show_dir), base_url or str(source.show.base_url))
+    storage: Storage = LocalStorage(
+        _output_folder(source.show.publish.target, out, show_dir), base_url or str(source.show.base_url)
+    )
     if dry_run:
         storage = DryRunStorage(storage)
     stdout = Console(highlight=False, soft_wrap=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import ConfigError
 from .model import Episode, Show, ShowSource
@@ -41,7 +42,9 @@ def load_show(root: Path) -> ShowSource:
         raise ConfigError(f"no such show folder (expected {SHOW_FILE} inside it)", file=display_path(root))
     show = _validate(Show, _read_toml(show_file), show_file)
     if not show.artwork.is_file():
-        raise ConfigError(f"file not found: {display_path(show.artwork)}", file=display_path(show_file), field="artwork")
+        raise ConfigError(
+            f"file not found: {display_path(show.artwork)}", file=display_path(show_file), field="artwork"
+        )
 
     loaded: list[tuple[Episode, Path]] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
@@ -111,14 +114,14 @@ def _field_name(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             name += f"[{part}]"
-        elif "[" in part or "-" in part and part.startswith("function"):
+        elif "[" in part or ("-" in part and part.startswith("function")):
             continue  # pydantic's labels for union members and validators, not user fields
         else:
             name += f".{part}" if name else part
     return name
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     kind, value = error["type"], error.get("input")
     if kind == "missing":
         return "required field is missing"

@@ -83,7 +83,7 @@ def build_feed(show: Show, episodes: Sequence[PublishedEpisode], links: FeedLink
     fg.generator(generator)
     if show.copyright:
         fg.copyright(show.copyright)
-    newest = max((item.episode.date for item in episodes), default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+    newest = max((item.episode.date for item in episodes), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
     fg.lastBuildDate(newest)  # a deterministic feed: it changes only when its content does
 
     fg.podcast.itunes_author(show.author)

@@ -36,7 +36,7 @@ def check_slug(value: str) -> str:
     if not SLUG_PATTERN.match(value) or ".." in value:
         raise ValueError(
             f'not a valid slug: "{value}" (use lowercase letters, digits, ".", "_" and "-", '
-            'starting with a letter or digit)'
+            "starting with a letter or digit)"
         )
     return value
 
@@ -155,9 +155,9 @@ class Funding(Frozen):
 class AudioSettings(Frozen):
     """Targets for the audio that leaves mediapub; mastering arrives in its own stage."""
 
-    loudness: float = Field(-16.0, ge=-40.0, le=-5.0)
-    true_peak: float = Field(-1.0, ge=-9.0, le=0.0)
-    bitrate: int = Field(128, ge=32, le=320)
+    loudness: float = Field(default=-16.0, ge=-40.0, le=-5.0)
+    true_peak: float = Field(default=-1.0, ge=-9.0, le=0.0)
+    bitrate: int = Field(default=128, ge=32, le=320)
     channels: Literal[1, 2] = 2
     sample_rate: Literal[44100, 48000] = 44100
 
@@ -229,7 +229,7 @@ class Episode(Frozen):
 
     slug: Slug
     number: int = Field(ge=0)
-    season: int | None = Field(None, ge=1)
+    season: int | None = Field(default=None, ge=1)
     title: NonEmpty
     date: dt.datetime
     summary: NonEmpty
@@ -248,7 +248,7 @@ class Episode(Frozen):
     def _date_at_midnight_utc(cls, value: object) -> object:
         # A bare date is the common case; it means the start of that day, in UTC.
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return dt.datetime.combine(value, dt.time(), tzinfo=dt.timezone.utc)
+            return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
         if isinstance(value, str):
             try:
                 return _date_at_midnight_utc_from_text(value)
@@ -262,7 +262,7 @@ class Episode(Frozen):
     @field_validator("date")
     @classmethod
     def _date_has_zone(cls, value: dt.datetime) -> dt.datetime:
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
     @field_validator("chapters")
     @classmethod
@@ -277,7 +277,7 @@ def _date_at_midnight_utc_from_text(text: str) -> dt.datetime:
     parsed = dt.datetime.fromisoformat(text) if "T" in text or " " in text else dt.date.fromisoformat(text)
     if isinstance(parsed, dt.datetime):
         return parsed
-    return dt.datetime.combine(parsed, dt.time(), tzinfo=dt.timezone.utc)
+    return dt.datetime.combine(parsed, dt.time(), tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,7 +67,11 @@ def make_audio(ffmpeg_exe: str, tmp_path_factory: pytest.TempPathFactory) -> Cal
 def snapshot(folder: Path) -> dict[str, tuple[int, int, str]]:
     """Every file under ``folder`` with its size, mtime and hash, to prove nothing changed."""
     return {
-        str(path.relative_to(folder)): (path.stat().st_size, path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest())
+        str(path.relative_to(folder)): (
+            path.stat().st_size,
+            path.stat().st_mtime_ns,
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+        )
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }

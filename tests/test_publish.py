@@ -149,7 +149,8 @@ def test_a_recording_without_audio_fails_the_run_and_leaves_public_untouched(sho
     result = run_cli("publish", "episodes", "--out", "public")
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
-        "error: episode 150-midterms: episodes/150-midterms/recording.ogg: has no audio stream (is this the right file?)"
+        "error: episode 150-midterms: episodes/150-midterms/recording.ogg: "
+        "has no audio stream (is this the right file?)"
     ]
     assert snapshot(out_dir) == before
 
