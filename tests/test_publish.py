@@ -182,3 +182,37 @@ def test_console_script_runs_without_traceback_on_error(tmp_path) -> None:
                         capture_output=True, text=True)  # fmt: skip
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "o" / "feed.xml").is_file()
+
+
+def test_an_episode_failing_mid_run_leaves_the_feed_and_a_rerun_finishes(
+    show_dir, out_dir, run_cli, ffmpeg_exe, tmp_path, monkeypatch
+) -> None:
+    """A real ffmpeg behind a wrapper that fails the MP3 encode of one episode, as a full disk would."""
+    _publish(run_cli)
+    feed_before = (out_dir / "feed.xml").read_bytes()
+    episode_file = show_dir / "150-midterms" / "episode.toml"
+    episode_file.write_text(episode_file.read_text().replace("The US midterm", "The midterm"))
+    wrapper = tmp_path / "flaky-ffmpeg"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *150-midterms*libmp3lame*)\n'
+        '  echo "Error writing output: No space left on device" >&2; exit 1;;\n'
+        "esac\n"
+        f'exec "{ffmpeg_exe}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("MEDIAPUB_FFMPEG", str(wrapper))
+
+    failed = run_cli("publish", "episodes", "--out", "public")
+    assert failed.exit_code == 1
+    assert [line for line in failed.stderr.splitlines() if line.startswith("error:")] == [
+        "error: episode 150-midterms: episodes/150-midterms/recording.ogg: "
+        "ffmpeg failed: Error writing output: No space left on device",
+        "error: 1 episode failed; the feed was not updated",
+    ]
+    assert (out_dir / "feed.xml").read_bytes() == feed_before
+
+    monkeypatch.delenv("MEDIAPUB_FFMPEG")
+    _publish(run_cli)
+    parsed = feedparser.parse((out_dir / "feed.xml").read_bytes())
+    assert parsed.entries[1].summary.startswith("<p>The midterm results")
