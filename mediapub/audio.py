@@ -21,6 +21,8 @@ def check_recording(info: MediaInfo, path: Path) -> None:
     """A recording must carry sound; a still image or a subtitle file is a mistake worth naming."""
     if not info.has_audio:
         raise MediaError("has no audio stream (is this the right file?)", subject=path)
+    if info.audio_codec in (None, "none"):
+        raise MediaError("has an audio stream in a format ffmpeg cannot decode", subject=path)
     if info.duration <= 0:
         raise MediaError("has an empty audio stream", subject=path)
 

@@ -16,19 +16,22 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
 from ._version import __version__
 from .config import SHOW_FILE, display_path, load_show
-from .errors import ConfigError, MediapubError
+from .errors import ConfigError, MediapubError, UsageError
 from .ffmpeg import FFmpeg
-from .pipeline import PublishContext, PublishError, publish, summarize
+from .model import BaseUrl, PublishResult, url_scheme
+from .pipeline import PublishContext, PublishError, publish
 from .progress import Reporter
 from .storage import DryRunStorage, LocalStorage, Storage
 
 DEFAULT_OUT = Path("public")
+BASE_URL: TypeAdapter[Any] = TypeAdapter(BaseUrl)
 
 
 def _debug_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -85,21 +88,26 @@ def cli() -> None:
 def publish_command(show_dir: Path, out: Path | None, base_url: str | None, dry_run: bool, as_json: bool) -> None:
     """Publish every episode under SHOW_DIR (default ./episodes), then the feed."""
     source = load_show(show_dir)
-    storage: Storage = LocalStorage(
-        _output_folder(source.show.publish.target, out, show_dir), base_url or str(source.show.base_url)
-    )
+    folder = _output_folder(source.show.publish.target, out, show_dir)
+    storage: Storage = LocalStorage(folder, _base_url(base_url) if base_url else str(source.show.base_url))
     if dry_run:
         storage = DryRunStorage(storage)
-    stdout = Console(highlight=False, soft_wrap=True)
     reporter = Reporter(None if as_json else Console(stderr=True))
     result = publish(source, PublishContext(storage=storage, ffmpeg=FFmpeg(), reporter=reporter))
     summary = summarize(result, dry_run=dry_run)
-    if isinstance(storage, LocalStorage):
-        summary["feed"]["path"] = display_path(storage.path_of(result.feed.key).resolve())  # type: ignore[index]
+    summary["feed"]["path"] = display_path((folder / result.feed.key).resolve())
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
-        _print_summary(stdout, summary)
+        _print_summary(Console(highlight=False, soft_wrap=True), summary)
+
+
+def _base_url(value: str) -> str:
+    try:
+        return str(BASE_URL.validate_python(value))
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise UsageError(f"--base-url: not a usable base URL ({reason}): {value!r}") from None
 
 
 def _output_folder(target: str | None, out: Path | None, show_dir: Path) -> Path:
@@ -107,13 +115,37 @@ def _output_folder(target: str | None, out: Path | None, show_dir: Path) -> Path
         return out
     if target is None:
         return DEFAULT_OUT
-    if "://" in target:
+    if url_scheme(target):
         raise ConfigError(
             f'"{target}": only local folders are supported as publish targets so far',
             file=display_path(show_dir / SHOW_FILE),
             field="publish.target",
         )
     return Path(target)
+
+
+def summarize(result: PublishResult, *, dry_run: bool) -> dict[str, Any]:
+    """The ``--json`` summary: episodes published and every file with its size."""
+    return {
+        "dry_run": dry_run,
+        "episodes": [
+            {
+                "slug": item.episode.slug,
+                "number": item.episode.number,
+                "title": item.episode.title,
+                "guid": item.guid,
+                "duration": round(item.duration, 3),
+                "media": item.media.url,
+                "size": item.media.size,
+            }
+            for item in result.episodes
+        ],
+        "files": [
+            {"key": obj.key, "url": obj.url, "size": obj.size, "content_type": obj.content_type, "written": obj.written}
+            for obj in result.objects
+        ],
+        "feed": {"key": result.feed.key, "url": result.feed.url, "size": result.feed.size},
+    }
 
 
 def _print_summary(console: Console, summary: dict[str, Any]) -> None:

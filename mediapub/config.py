@@ -12,12 +12,15 @@ import os
 import re
 import tomllib
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from .categories import category_problem
 from .errors import ConfigError
+from .images import artwork_problem
 from .model import Episode, Show, ShowSource
 
 M = TypeVar("M", bound=BaseModel)
@@ -62,7 +65,7 @@ def load_show(root: Path) -> ShowSource:
         root=root,
         show=show,
         episodes=tuple(episode for episode, _ in loaded),
-        episode_files={episode.slug: path for episode, path in loaded},
+        episode_files=MappingProxyType({episode.slug: path for episode, path in loaded}),
     )
 
 
@@ -85,10 +88,19 @@ def _toml_error(exc: tomllib.TOMLDecodeError, path: Path) -> ConfigError:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
         number = int(where.group(1))
         line = lines[number - 1] if 0 < number <= len(lines) else ""
-        date = re.match(r"^\s*([A-Za-z0-9_-]+)\s*=\s*(\d{4}-\d\d-\d\d[^\s#]*)", line)
-        if date:
-            return ConfigError(f'not a date: "{date.group(2)}"', file=display_path(path), field=date.group(1))
+        date = re.match(r"^\s*([A-Za-z0-9_-]+)\s*=\s*(\d{4}-\d\d-\d\d(?:[T ][^#]*)?)", line)
+        if date and not _is_toml(line):
+            value = date.group(2).strip()
+            return ConfigError(f'not a date: "{value}"', file=display_path(path), field=date.group(1))
     return ConfigError(f"invalid TOML: {exc}", file=display_path(path))
+
+
+def _is_toml(line: str) -> bool:
+    try:
+        tomllib.loads(line)
+    except tomllib.TOMLDecodeError:
+        return False
+    return True
 
 
 def _validate(model: type[M], data: dict[str, Any], path: Path) -> M:
@@ -142,11 +154,40 @@ def _quote(value: object) -> str:
     return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
+def _check_show(show: Show, show_file: Path) -> None:
+    """Rules that need more than the file's own text: Apple's category list and the artwork image."""
+    for index, category in enumerate(show.categories):
+        problem = category_problem(category.name, category.subcategory)
+        if problem:
+            raise ConfigError(problem, file=display_path(show_file), field=f"categories[{index}]")
+    artwork = _file_problem(show.artwork)
+    if artwork is None:
+        problem = artwork_problem(show.artwork)
+        artwork = f"{display_path(show.artwork)}: {problem}" if problem else None
+    if artwork:
+        raise ConfigError(artwork, file=display_path(show_file), field="artwork")
+
+
 def _check_recording(episode: Episode, episode_file: Path) -> None:
-    if isinstance(episode.recording, Path) and not episode.recording.is_file():
+    if not isinstance(episode.recording, Path):
         raise ConfigError(
-            f"file not found: {display_path(episode.recording)}", file=display_path(episode_file), field="recording"
+            "recording URLs are downloaded by `mediapub ingest`, which is not available yet; give a local file",
+            file=display_path(episode_file),
+            field="recording",
         )
+    problem = _file_problem(episode.recording)
+    if problem:
+        raise ConfigError(problem, file=display_path(episode_file), field="recording")
+
+
+def _file_problem(path: Path) -> str | None:
+    if not path.exists():
+        return f"file not found: {display_path(path)}"
+    if not path.is_file():
+        return f"not a regular file: {display_path(path)}"
+    if not os.access(path, os.R_OK):
+        return f"cannot read: {display_path(path)}"
+    return None
 
 
 def _check_unique(loaded: list[tuple[Episode, Path]]) -> None:

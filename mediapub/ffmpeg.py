@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .errors import MediaError
+from .errors import MediaError, UsageError
 from .model import MediaInfo
 
 ENV_VAR = "MEDIAPUB_FFMPEG"
@@ -34,15 +34,15 @@ def find_ffmpeg() -> str:
     """Locate the ffmpeg binary: ``$MEDIAPUB_FFMPEG``, else the one imageio-ffmpeg ships."""
     override = os.environ.get(ENV_VAR)
     if override:
-        if not Path(override).is_file():
-            raise MediaError(f"{ENV_VAR} points at {override}, which is not a file")
+        if not Path(override).is_file() or not os.access(override, os.X_OK):
+            raise UsageError(f"{ENV_VAR} points at {override}, which is not an executable file")
         return override
     try:
         import imageio_ffmpeg
 
         return imageio_ffmpeg.get_ffmpeg_exe()
     except (ImportError, RuntimeError) as exc:
-        raise MediaError(
+        raise UsageError(
             f"ffmpeg not found ({exc}); reinstall mediapub (it depends on imageio-ffmpeg) "
             f"or set {ENV_VAR} to an ffmpeg binary"
         ) from None
@@ -53,6 +53,18 @@ class FFmpeg:
 
     def __init__(self, executable: str | None = None) -> None:
         self.executable = executable or find_ffmpeg()
+        self.version = self._version()
+
+    def _version(self) -> str:
+        """Ask the binary who it is, once: a wrong ``$MEDIAPUB_FFMPEG`` must not be blamed on a recording."""
+        try:
+            result = subprocess.run([self.executable, "-version"], capture_output=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise UsageError(f"cannot run ffmpeg at {self.executable}: {exc}") from None
+        first_line = result.stdout.decode("utf-8", "replace").partition("\n")[0]
+        if result.returncode != 0 or not first_line.startswith("ffmpeg version"):
+            raise UsageError(f"{self.executable} does not answer like ffmpeg (-version printed {first_line!r})")
+        return first_line.split()[2]
 
     def run(
         self,

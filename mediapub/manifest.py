@@ -80,9 +80,13 @@ class Manifest:
 
     def _by_number(self, episode: Episode) -> EpisodeRecord | None:
         # A renamed folder keeps its episode number; the GUID follows the number.
-        matches = [r for r in self.episodes.values() if (r.season, r.number) == (episode.season, episode.number)]
-        return matches[0] if len(matches) == 1 else None
+        matches = {
+            r.guid: r for r in self.episodes.values() if (r.season, r.number) == (episode.season, episode.number)
+        }
+        return next(iter(matches.values())) if len(matches) == 1 else None
 
     def with_episodes(self, podcast_guid: str, records: dict[str, EpisodeRecord]) -> Manifest:
-        """A new manifest that adds or updates ``records`` and keeps every earlier entry."""
-        return Manifest(podcast_guid=podcast_guid, episodes={**self.episodes, **records})
+        """A new manifest with ``records`` added; earlier entries stay, except those renamed to a new slug."""
+        guids = {record.guid for record in records.values()}
+        kept = {slug: r for slug, r in self.episodes.items() if slug in records or r.guid not in guids}
+        return Manifest(podcast_guid=podcast_guid, episodes={**kept, **records})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
@@ -22,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    Strict,
     ValidationInfo,
     field_validator,
 )
@@ -29,6 +31,31 @@ from pydantic import (
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LANGUAGE_PATTERN = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
+# Characters XML 1.0 cannot carry at all: one of them in a title would make the whole feed unreadable.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: Podcast apps sort and display by date; RFC 2822 dates need four-digit years, and no podcast predates 1970.
+EARLIEST_DATE = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: A week, in seconds: longer than any episode, shorter than anything absurd.
+LONGEST_TIME = 7 * 24 * 3600
+
+
+def url_scheme(value: str) -> str | None:
+    """The scheme of ``value`` if it is written as a URL (``s3://b/p`` -> ``s3``), else None."""
+    match = URL_SCHEME.match(value)
+    return match.group(1).lower() if match else None
+
+
+def check_text(value: str) -> str:
+    """Text must be visible and representable in XML (feeds) and ID3 (tags)."""
+    bad = NOT_XML.search(value)
+    if bad:
+        raise ValueError(f"contains the control character U+{ord(bad.group()):04X}, which feeds cannot carry")
+    if not any(
+        char.isprintable() and not char.isspace() and char not in "\u200b\u200c\u200d\u2060\ufeff" for char in value
+    ):
+        raise ValueError("must not be empty")
+    return value
 
 
 def check_slug(value: str) -> str:
@@ -51,6 +78,8 @@ def parse_timestamp(value: object) -> object:
         if int(minutes) >= 60 or float(seconds) >= 60:
             raise ValueError(f'not a time: "{value}" (minutes and seconds must be below 60)')
         return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"not a time: {value!r} (use HH:MM:SS, MM:SS or seconds)")
     return value
 
 
@@ -68,6 +97,8 @@ def parse_category(value: object) -> object:
     """Categories are written "News" or "News/Politics", Apple's category/subcategory pair."""
     if isinstance(value, str):
         name, _, sub = value.partition("/")
+        if "/" in sub:
+            raise ValueError(f'not a category: "{value}" (use "Category" or "Category/Subcategory")')
         return {"name": name.strip(), "subcategory": sub.strip() or None}
     return value
 
@@ -75,12 +106,16 @@ def parse_category(value: object) -> object:
 def parse_location(value: object) -> object:
     """A recording is a local path or an http(s) URL; anything else with a scheme is a mistake."""
     if isinstance(value, str):
-        scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://", value)
-        if scheme and scheme.group(1).lower() in ("http", "https"):
+        scheme = url_scheme(value)
+        if scheme in ("http", "https"):
             return HttpUrl(value)
         if scheme:
-            raise ValueError(f'unsupported URL scheme "{scheme.group(1)}": use a local path or an http(s) URL')
+            raise ValueError(f'unsupported URL scheme "{scheme}": use a local path or an http(s) URL')
+        if not value.strip():
+            raise ValueError("must not be empty")
         return Path(value)
+    if not isinstance(value, Path):
+        raise ValueError(f"not a path or URL: {value!r}")
     return value
 
 
@@ -104,17 +139,29 @@ def check_language(value: str) -> str:
     return value.lower()
 
 
-NonEmpty = Annotated[str, Field(min_length=1)]
+def check_base_url(value: HttpUrl) -> HttpUrl:
+    """Keys are appended to the base URL, so it must be a folder: no query, no fragment, a final slash."""
+    if value.query or value.fragment:
+        raise ValueError(f'must not have a query or fragment: "{value}"')
+    text = str(value)
+    return value if text.endswith("/") else HttpUrl(text + "/")
+
+
+Text = Annotated[str, AfterValidator(check_text)]
 Slug = Annotated[str, AfterValidator(check_slug)]
-Seconds = Annotated[float, BeforeValidator(parse_timestamp), Field(ge=0)]
+Seconds = Annotated[float, BeforeValidator(parse_timestamp), Field(ge=0, le=LONGEST_TIME, allow_inf_nan=False)]
 Email = Annotated[str, AfterValidator(check_email)]
 Language = Annotated[str, AfterValidator(check_language)]
 LocalPath = Annotated[Path, AfterValidator(resolve_path)]
 Location = Annotated[LocalPath | HttpUrl, BeforeValidator(parse_location)]
+BaseUrl = Annotated[HttpUrl, AfterValidator(check_base_url)]
+Count = Annotated[int, Strict()]
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+Flag = Annotated[bool, Strict()]
 
 
 class Frozen(BaseModel):
-    """Base for configuration: immutable, and unknown fields are errors (typos must not pass)."""
+    """Base for configuration: immutable (tuples, not lists), and unknown fields are errors (typos must not pass)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
@@ -122,8 +169,8 @@ class Frozen(BaseModel):
 class Person(Frozen):
     """A host or guest (Podcasting 2.0 ``podcast:person``)."""
 
-    name: NonEmpty
-    role: NonEmpty = "host"
+    name: Text
+    role: Text = "host"
     href: HttpUrl | None = None
     img: HttpUrl | None = None
 
@@ -134,30 +181,30 @@ PersonEntry = Annotated[Person, BeforeValidator(parse_person)]
 class Owner(Frozen):
     """Who directories contact about the feed (``itunes:owner``)."""
 
-    name: NonEmpty
+    name: Text
     email: Email
 
 
 class Category(Frozen):
-    """An Apple Podcasts category with an optional subcategory."""
+    """An Apple Podcasts category with an optional subcategory (checked against Apple's list by the loader)."""
 
-    name: NonEmpty
-    subcategory: NonEmpty | None = None
+    name: Text
+    subcategory: Text | None = None
 
 
 class Funding(Frozen):
     """A place listeners can support the show (``podcast:funding``)."""
 
     url: HttpUrl
-    text: NonEmpty = "Support the show"
+    text: Text = "Support the show"
 
 
 class AudioSettings(Frozen):
     """Targets for the audio that leaves mediapub; mastering arrives in its own stage."""
 
-    loudness: float = Field(default=-16.0, ge=-40.0, le=-5.0)
-    true_peak: float = Field(default=-1.0, ge=-9.0, le=0.0)
-    bitrate: int = Field(default=128, ge=32, le=320)
+    loudness: Number = Field(default=-16.0, ge=-40.0, le=-5.0)
+    true_peak: Number = Field(default=-1.0, ge=-9.0, le=0.0)
+    bitrate: Count = Field(default=128, ge=32, le=320)
     channels: Literal[1, 2] = 2
     sample_rate: Literal[44100, 48000] = 44100
 
@@ -168,13 +215,13 @@ class PublishSettings(Frozen):
     ``target`` is a folder (relative to show.toml) or, later, a bucket URL.
     """
 
-    target: NonEmpty | None = None
+    target: Text | None = None
     feed_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*\.xml$")] = "feed.xml"
 
     @field_validator("target")
     @classmethod
     def _resolve_folder(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", value):
+        if value is None or url_scheme(value):
             return value
         return str(resolve_path(Path(value), info))
 
@@ -182,45 +229,38 @@ class PublishSettings(Frozen):
 class Show(Frozen):
     """``show.toml``: the podcast as a whole."""
 
-    title: NonEmpty
-    description: NonEmpty
-    author: NonEmpty
+    title: Text
+    description: Text
+    author: Text
     owner: Owner
     language: Language
-    categories: list[Annotated[Category, BeforeValidator(parse_category)]] = Field(min_length=1)
-    explicit: bool = False
+    categories: tuple[Annotated[Category, BeforeValidator(parse_category)], ...] = Field(min_length=1)
+    explicit: Flag = False
     artwork: LocalPath
     link: HttpUrl
-    base_url: HttpUrl
-    funding: list[Funding] = []
-    hosts: list[PersonEntry] = []
+    base_url: BaseUrl
+    funding: tuple[Funding, ...] = ()
+    hosts: tuple[PersonEntry, ...] = ()
     youtube_channel: HttpUrl | None = None
-    copyright: NonEmpty | None = None
+    copyright: Text | None = None
     type: Literal["episodic", "serial"] = "episodic"
     guid: UUID | None = None
     audio: AudioSettings = AudioSettings()
     publish: PublishSettings = PublishSettings()
-
-    @field_validator("base_url")
-    @classmethod
-    def _base_url_is_a_folder(cls, value: HttpUrl) -> HttpUrl:
-        # Keys are joined onto the base URL; without the slash the last segment would be lost.
-        text = str(value)
-        return value if text.endswith("/") else HttpUrl(text + "/")
 
 
 class Article(Frozen):
     """A news article the episode discusses."""
 
     url: HttpUrl
-    title: NonEmpty | None = None
+    title: Text | None = None
 
 
 class Chapter(Frozen):
     """A chapter mark; ``url`` is usually the article the chapter discusses."""
 
     start: Seconds
-    title: NonEmpty
+    title: Text
     url: HttpUrl | None = None
 
 
@@ -228,20 +268,20 @@ class Episode(Frozen):
     """``episodes/<slug>/episode.toml``: one episode. ``slug`` defaults to the folder name."""
 
     slug: Slug
-    number: int = Field(ge=0)
-    season: int | None = Field(default=None, ge=1)
-    title: NonEmpty
+    number: Count = Field(ge=0)
+    season: Count | None = Field(default=None, ge=1)
+    title: Text
     date: dt.datetime
-    summary: NonEmpty
+    summary: Text
     recording: Location
     youtube: HttpUrl | None = None
-    hosts: list[PersonEntry] | None = None
-    guests: list[PersonEntry] = []
-    articles: list[Annotated[Article, BeforeValidator(parse_article)]] = []
-    chapters: list[Chapter] = []
-    explicit: bool | None = None
+    hosts: tuple[PersonEntry, ...] | None = None
+    guests: tuple[PersonEntry, ...] = ()
+    articles: tuple[Annotated[Article, BeforeValidator(parse_article)], ...] = ()
+    chapters: tuple[Chapter, ...] = ()
+    explicit: Flag | None = None
     type: Literal["full", "trailer", "bonus"] = "full"
-    guid: NonEmpty | None = None
+    guid: Text | None = None
 
     @field_validator("date", mode="before")
     @classmethod
@@ -262,11 +302,14 @@ class Episode(Frozen):
     @field_validator("date")
     @classmethod
     def _date_has_zone(cls, value: dt.datetime) -> dt.datetime:
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        value = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        if value < EARLIEST_DATE:
+            raise ValueError(f'not a plausible release date: "{value.date()}" (before 1970)')
+        return value
 
     @field_validator("chapters")
     @classmethod
-    def _chapters_in_order(cls, value: list[Chapter]) -> list[Chapter]:
+    def _chapters_in_order(cls, value: tuple[Chapter, ...]) -> tuple[Chapter, ...]:
         starts = [chapter.start for chapter in value]
         if starts != sorted(starts) or len(set(starts)) != len(starts):
             raise ValueError("chapters must be listed in order of their start times, without repeats")
@@ -287,7 +330,7 @@ class ShowSource:
     root: Path
     show: Show
     episodes: tuple[Episode, ...]
-    episode_files: dict[str, Path] = field(default_factory=dict)
+    episode_files: Mapping[str, Path] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,38 +1,40 @@
 """The publish pipeline: the ordered list of stages, and the only module that knows them all.
 
-Read everything, then write: every recording is probed before the first byte
-is stored, so a bad episode stops the run while the published show is still
-untouched. Media goes out first under content-addressed keys (new bytes, new
-key; nothing published is ever overwritten), then the manifest and, last,
-the feed, which is only rewritten when every episode succeeded.
+Read everything, then write. Every recording is probed, encoded and tagged in
+a private work folder first; only when every episode has succeeded does
+anything reach storage, so a failed run leaves the published show exactly as
+it was. Then media and artwork go out under content-addressed keys (new
+bytes, new key; nothing published is ever overwritten), then the manifest
+and, last, the feed.
 """
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import audio, notes, tagging
 from ._version import __version__
-from .config import display_path
-from .errors import ConfigError, EpisodeError, MediapubError
+from .errors import EpisodeError, MediapubError
 from .feed import FeedLinks, build_feed
 from .ffmpeg import FFmpeg
 from .manifest import MANIFEST_KEY, EpisodeRecord, Manifest, podcast_guid_for
-from .model import Episode, MediaInfo, PublishedEpisode, PublishResult, ShowSource
+from .model import EncodedAudio, Episode, MediaInfo, PublishedEpisode, PublishResult, Show, ShowNotes, ShowSource
 from .progress import Reporter
-from .storage import Storage
-from .storage.base import IMMUTABLE, SHORT_LIVED, sha256_of
+from .storage import IMMUTABLE, SHORT_LIVED, Storage, sha256_of
+
+log = logging.getLogger(__name__)
 
 
 class PublishError(MediapubError):
-    """Some episodes failed; the feed was left as it was."""
+    """Some episodes failed; nothing was stored and the feed was left as it was."""
 
     def __init__(self, failures: list[EpisodeError]) -> None:
         self.failures = failures
         count = len(failures)
-        super().__init__(f"{count} episode{'s' if count != 1 else ''} failed; the feed was not updated")
+        super().__init__(f"{count} episode{'s' if count != 1 else ''} failed; nothing was published")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,126 +46,124 @@ class PublishContext:
     reporter: Reporter
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """An episode made ready in the work folder, not yet stored."""
+
+    episode: Episode
+    guid: str
+    audio: EncodedAudio
+    key: str
+    notes: ShowNotes
+
+
 def publish(source: ShowSource, context: PublishContext) -> PublishResult:
     """Publish every episode of ``source`` and then the feed; see the module docstring for the order."""
     show, storage = source.show, context.storage
     feed_key = show.publish.feed_name
     feed_url = storage.public_url(feed_key)
     manifest = Manifest.parse(storage.get(MANIFEST_KEY))
-    podcast_guid = str(show.guid) if show.guid else manifest.podcast_guid or podcast_guid_for(feed_url)
+    podcast_guid = _podcast_guid(show, manifest, feed_url, context.reporter)
 
-    recordings = {episode.slug: _probe(episode, source, context.ffmpeg) for episode in source.episodes}
-    artwork = storage.put(
-        _content_key("artwork", "cover", show.artwork.suffix.lower(), sha256_of(show.artwork)),
-        show.artwork,
-        cache_control=IMMUTABLE,
-    )
-    published: list[PublishedEpisode] = []
-    failures: list[EpisodeError] = []
+    recordings = {episode.slug: _probe(episode, context.ffmpeg) for episode in source.episodes}
     with tempfile.TemporaryDirectory(prefix="mediapub-") as work:
+        prepared: list[_Prepared] = []
+        failures: list[EpisodeError] = []
         for episode in source.episodes:
             guid = manifest.guid_for(episode, podcast_guid)
             try:
-                published.append(
-                    _publish_episode(source, episode, recordings[episode.slug], guid, feed_url, Path(work), context)
-                )
+                prepared.append(_prepare(show, episode, recordings[episode.slug], guid, feed_url, Path(work), context))
             except MediapubError as exc:
                 failures.append(EpisodeError(episode.slug, exc))
-    if failures:
-        raise PublishError(failures)
+        if failures:
+            raise PublishError(failures)
 
-    records = {
-        item.episode.slug: EpisodeRecord(
-            guid=item.guid,
-            number=item.episode.number,
-            season=item.episode.season,
-            media_key=item.media.key,
-            media_size=item.media.size,
-            media_sha256=item.media.sha256,
-        )
-        for item in published
-    }
-    manifest_object = storage.put(
-        MANIFEST_KEY, manifest.with_episodes(podcast_guid, records).to_bytes(), cache_control=SHORT_LIVED
-    )
+        artwork_key = _content_key("artwork", "cover", show.artwork.suffix.lower(), sha256_of(show.artwork))
+        artwork = storage.put(artwork_key, show.artwork, cache_control=IMMUTABLE)
+        published = [
+            PublishedEpisode(
+                episode=item.episode,
+                guid=item.guid,
+                media=storage.put(item.key, item.audio.path, cache_control=IMMUTABLE),
+                duration=item.audio.duration,
+                notes=item.notes,
+            )
+            for item in prepared
+        ]
+
+    # Build everything before writing either, so a bad value cannot leave a manifest without its feed.
     links = FeedLinks(feed_url=feed_url, artwork_url=artwork.url)
-    feed = storage.put(
-        feed_key, build_feed(show, published, links, generator=f"mediapub {__version__}"), cache_control=SHORT_LIVED
+    feed_bytes = build_feed(show, published, links, generator=f"mediapub {__version__}")
+    records = {item.episode.slug: _record(item) for item in published}
+    manifest_bytes = manifest.with_episodes(podcast_guid, records).to_bytes()
+    manifest_object = storage.put(MANIFEST_KEY, manifest_bytes, cache_control=SHORT_LIVED)
+    feed = storage.put(feed_key, feed_bytes, cache_control=SHORT_LIVED)
+    for stored in (artwork, *(item.media for item in published), manifest_object, feed):
+        log.info("%s %s (%d bytes)", "stored" if stored.written else "unchanged", stored.key, stored.size)
+    return PublishResult(
+        episodes=tuple(published), objects=(artwork, *(i.media for i in published), manifest_object, feed), feed=feed
     )
-    objects = (artwork, *(item.media for item in published), manifest_object, feed)
-    return PublishResult(episodes=tuple(published), objects=objects, feed=feed)
 
 
-def _probe(episode: Episode, source: ShowSource, ffmpeg: FFmpeg) -> MediaInfo:
-    if not isinstance(episode.recording, Path):
-        raise ConfigError(
-            "recording URLs are downloaded by `mediapub ingest`, which is not available yet; give a local file",
-            file=display_path(source.episode_files[episode.slug]),
-            field="recording",
-        )
+def _podcast_guid(show: Show, manifest: Manifest, feed_url: str, reporter: Reporter) -> str:
+    """``podcast:guid``: pinned in show.toml, else as first published, else derived from the feed URL."""
+    if show.guid:
+        return str(show.guid)
+    if manifest.podcast_guid:
+        return manifest.podcast_guid
+    derived = podcast_guid_for(feed_url)
+    reporter.warn(
+        f'first publish here: pin this show\'s identity by adding guid = "{derived}" to show.toml, '
+        "so episode GUIDs stay the same if the show moves"
+    )
+    return derived
+
+
+def _probe(episode: Episode, ffmpeg: FFmpeg) -> MediaInfo:
+    assert isinstance(episode.recording, Path)  # URLs are refused by the loader until ingest exists
     try:
         info = ffmpeg.probe(episode.recording)
         audio.check_recording(info, episode.recording)
     except MediapubError as exc:
         raise EpisodeError(episode.slug, exc) from None
+    log.info("%s: %.1f s of %s audio", episode.slug, info.duration, info.audio_codec)
     return info
 
 
-def _publish_episode(
-    source: ShowSource,
-    episode: Episode,
-    recording: MediaInfo,
-    guid: str,
-    feed_url: str,
-    work: Path,
-    context: PublishContext,
-) -> PublishedEpisode:
-    show = source.show
-    assert isinstance(episode.recording, Path)  # checked by _probe
-    encoded_path = work / f"{episode.slug}.mp3"
+def _prepare(
+    show: Show, episode: Episode, recording: MediaInfo, guid: str, feed_url: str, work: Path, context: PublishContext
+) -> _Prepared:
+    """Encode, describe and tag one episode inside the work folder."""
+    assert isinstance(episode.recording, Path)
     with context.reporter.task(f"Encoding {episode.slug}", total=recording.duration) as advance:
-        encoded = audio.encode_mp3(context.ffmpeg, episode.recording, encoded_path, show.audio, on_progress=advance)
+        encoded = audio.encode_mp3(
+            context.ffmpeg, episode.recording, work / f"{episode.slug}.mp3", show.audio, on_progress=advance
+        )
     show_notes = notes.render_notes(episode)
-    tagging.write_id3(
-        encoded.path,
-        tagging.TagValues(
-            show=show,
-            episode=episode,
-            guid=guid,
-            description=show_notes.text,
-            feed_url=feed_url,
-            episode_url=str(episode.youtube or show.link),
-        ),
+    values = tagging.TagValues(
+        show=show,
+        episode=episode,
+        guid=guid,
+        description=show_notes.text,
+        feed_url=feed_url,
+        episode_url=str(episode.youtube or show.link),
     )
+    tagging.write_id3(encoded.path, values)
     key = _content_key(f"episodes/{episode.slug}", episode.slug, f".{encoded.extension}", sha256_of(encoded.path))
-    media = context.storage.put(key, encoded.path, cache_control=IMMUTABLE)
-    return PublishedEpisode(episode=episode, guid=guid, media=media, duration=encoded.duration, notes=show_notes)
+    return _Prepared(episode=episode, guid=guid, audio=encoded, key=key, notes=show_notes)
+
+
+def _record(item: PublishedEpisode) -> EpisodeRecord:
+    return EpisodeRecord(
+        guid=item.guid,
+        number=item.episode.number,
+        season=item.episode.season,
+        media_key=item.media.key,
+        media_size=item.media.size,
+        media_sha256=item.media.sha256,
+    )
 
 
 def _content_key(folder: str, stem: str, suffix: str, digest: str) -> str:
     """Keys carry the content hash: changed bytes get a new key, so nothing published is overwritten."""
     return f"{folder}/{stem}-{digest[:12]}{suffix}"
-
-
-def summarize(result: PublishResult, *, dry_run: bool) -> dict[str, object]:
-    """The ``--json`` summary: episodes published and every file with its size."""
-    return {
-        "dry_run": dry_run,
-        "episodes": [
-            {
-                "slug": item.episode.slug,
-                "number": item.episode.number,
-                "title": item.episode.title,
-                "guid": item.guid,
-                "duration": round(item.duration, 3),
-                "media": item.media.url,
-                "size": item.media.size,
-            }
-            for item in result.episodes
-        ],
-        "files": [
-            {"key": obj.key, "url": obj.url, "size": obj.size, "content_type": obj.content_type, "written": obj.written}
-            for obj in result.objects
-        ],
-        "feed": {"key": result.feed.key, "url": result.feed.url, "size": result.feed.size},
-    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediapub.errors import MediaError
+from mediapub.errors import MediaError, UsageError
 from mediapub.ffmpeg import ENV_VAR, FFmpeg, find_ffmpeg
 
 
@@ -12,7 +12,7 @@ def test_env_var_overrides_the_bundled_binary(monkeypatch, tmp_path, ffmpeg_exe)
     monkeypatch.setenv(ENV_VAR, ffmpeg_exe)
     assert find_ffmpeg() == ffmpeg_exe
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "missing-ffmpeg"))
-    with pytest.raises(MediaError, match=f"{ENV_VAR} points at .*missing-ffmpeg, which is not a file"):
+    with pytest.raises(UsageError, match=f"{ENV_VAR} points at .*missing-ffmpeg, which is not an executable file"):
         find_ffmpeg()
 
 

@@ -208,7 +208,7 @@ def test_an_episode_failing_mid_run_leaves_the_feed_and_a_rerun_finishes(
     assert [line for line in failed.stderr.splitlines() if line.startswith("error:")] == [
         "error: episode 150-midterms: episodes/150-midterms/recording.ogg: "
         "ffmpeg failed: Error writing output: No space left on device",
-        "error: 1 episode failed; the feed was not updated",
+        "error: 1 episode failed; nothing was published",
     ]
     assert (out_dir / "feed.xml").read_bytes() == feed_before
 
