@@ -92,7 +92,7 @@ def publish_command(show_dir: Path, out: Path | None, base_url: str | None, dry_
     storage: Storage = LocalStorage(folder, _base_url(base_url) if base_url else str(source.show.base_url))
     if dry_run:
         storage = DryRunStorage(storage)
-    reporter = Reporter(None if as_json else Console(stderr=True))
+    reporter = Reporter(Console(stderr=True, soft_wrap=True), progress=not as_json)
     result = publish(source, PublishContext(storage=storage, ffmpeg=FFmpeg(), reporter=reporter))
     summary = summarize(result, dry_run=dry_run)
     summary["feed"]["path"] = display_path((folder / result.feed.key).resolve())

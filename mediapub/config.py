@@ -44,10 +44,7 @@ def load_show(root: Path) -> ShowSource:
     if not root.is_dir():
         raise ConfigError(f"no such show folder (expected {SHOW_FILE} inside it)", file=display_path(root))
     show = _validate(Show, _read_toml(show_file), show_file)
-    if not show.artwork.is_file():
-        raise ConfigError(
-            f"file not found: {display_path(show.artwork)}", file=display_path(show_file), field="artwork"
-        )
+    _check_show(show, show_file)
 
     loaded: list[tuple[Episode, Path]] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
@@ -151,6 +148,9 @@ def _message(error: ErrorDetails) -> str:
 
 
 def _quote(value: object) -> str:
+    """Show a value the way it is written in TOML, so the producer can find it in the file."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return f'"{value}"' if isinstance(value, str) else repr(value)
 
 

@@ -21,6 +21,7 @@ from lxml import etree
 from .model import PublishedEpisode, Show
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +38,18 @@ class _ChannelFixups(BaseExtension):
     def __init__(self) -> None:
         self.explicit = False
         self.image_url: str | None = None
+        self.podcast_guid: str | None = None
 
     def extend_ns(self) -> dict[str, str]:
-        return {"itunes": ITUNES_NS}
+        return {"itunes": ITUNES_NS, "podcast": PODCAST_NS}
 
     def extend_rss(self, rss_feed: etree._Element) -> etree._Element:
         channel = rss_feed[0]
         if self.image_url:
             xml_elem(f"{{{ITUNES_NS}}}image", channel).attrib["href"] = self.image_url
         xml_elem(f"{{{ITUNES_NS}}}explicit", channel).text = "true" if self.explicit else "false"
+        if self.podcast_guid:
+            xml_elem(f"{{{PODCAST_NS}}}guid", channel).text = self.podcast_guid
         return rss_feed
 
 
@@ -69,8 +73,14 @@ class _ItemFixups(BaseEntryExtension):
         return item
 
 
-def build_feed(show: Show, episodes: Sequence[PublishedEpisode], links: FeedLinks, *, generator: str) -> bytes:
-    """The RSS document for ``show`` listing ``episodes``, newest first."""
+def build_feed(
+    show: Show, episodes: Sequence[PublishedEpisode], links: FeedLinks, *, podcast_guid: str, generator: str
+) -> bytes:
+    """The RSS document for ``show`` listing ``episodes``, newest first.
+
+    ``podcast_guid`` is the show's permanent identity (Podcasting 2.0 ``podcast:guid``),
+    which apps use to follow a show that moves to another feed URL.
+    """
     fg = FeedGenerator()
     fg.load_extension("podcast", rss=True, atom=False)
     fg.register_extension("mediapub", _ChannelFixups, _ItemFixups, atom=False, rss=True)
@@ -92,6 +102,7 @@ def build_feed(show: Show, episodes: Sequence[PublishedEpisode], links: FeedLink
     fg.podcast.itunes_type(show.type)
     fg.mediapub.explicit = show.explicit
     fg.mediapub.image_url = links.artwork_url
+    fg.mediapub.podcast_guid = podcast_guid
     fg.image(url=links.artwork_url, title=show.title, link=str(show.link))
 
     for published in sorted(episodes, key=lambda item: item.episode.date, reverse=True):

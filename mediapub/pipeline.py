@@ -63,7 +63,7 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
     feed_key = show.publish.feed_name
     feed_url = storage.public_url(feed_key)
     manifest = Manifest.parse(storage.get(MANIFEST_KEY))
-    podcast_guid = _podcast_guid(show, manifest, feed_url, context.reporter)
+    podcast_guid, derived = _podcast_guid(show, manifest, feed_url)
 
     recordings = {episode.slug: _probe(episode, context.ffmpeg) for episode in source.episodes}
     with tempfile.TemporaryDirectory(prefix="mediapub-") as work:
@@ -93,11 +93,16 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
 
     # Build everything before writing either, so a bad value cannot leave a manifest without its feed.
     links = FeedLinks(feed_url=feed_url, artwork_url=artwork.url)
-    feed_bytes = build_feed(show, published, links, generator=f"mediapub {__version__}")
+    feed_bytes = build_feed(show, published, links, podcast_guid=podcast_guid, generator=f"mediapub {__version__}")
     records = {item.episode.slug: _record(item) for item in published}
     manifest_bytes = manifest.with_episodes(podcast_guid, records).to_bytes()
     manifest_object = storage.put(MANIFEST_KEY, manifest_bytes, cache_control=SHORT_LIVED)
     feed = storage.put(feed_key, feed_bytes, cache_control=SHORT_LIVED)
+    if derived and feed.written:
+        context.reporter.warn(
+            f'first publish here: pin this show\'s identity by adding guid = "{podcast_guid}" to show.toml, '
+            "so episode GUIDs stay the same if the show moves"
+        )
     for stored in (artwork, *(item.media for item in published), manifest_object, feed):
         log.info("%s %s (%d bytes)", "stored" if stored.written else "unchanged", stored.key, stored.size)
     return PublishResult(
@@ -105,18 +110,17 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
     )
 
 
-def _podcast_guid(show: Show, manifest: Manifest, feed_url: str, reporter: Reporter) -> str:
-    """``podcast:guid``: pinned in show.toml, else as first published, else derived from the feed URL."""
+def _podcast_guid(show: Show, manifest: Manifest, feed_url: str) -> tuple[str, bool]:
+    """``podcast:guid``: pinned in show.toml, else as first published, else derived from the feed URL.
+
+    The flag says it was derived just now: the producer should pin it, because a
+    show that moves without its manifest would otherwise derive another one.
+    """
     if show.guid:
-        return str(show.guid)
+        return str(show.guid), False
     if manifest.podcast_guid:
-        return manifest.podcast_guid
-    derived = podcast_guid_for(feed_url)
-    reporter.warn(
-        f'first publish here: pin this show\'s identity by adding guid = "{derived}" to show.toml, '
-        "so episode GUIDs stay the same if the show moves"
-    )
-    return derived
+        return manifest.podcast_guid, False
+    return podcast_guid_for(feed_url), True
 
 
 def _probe(episode: Episode, ffmpeg: FFmpeg) -> MediaInfo:

@@ -10,19 +10,20 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 
 class Reporter:
-    """Shows a progress bar per task on ``console`` (stderr); silent when ``console`` is None.
+    """Shows a progress bar per task and warnings on ``console`` (stderr); silent when it is None.
 
-    Silence is for ``--json`` and for scripts: their stdout must hold only the
-    result, and their logs should not fill with redrawn bars.
+    ``progress=False`` is for ``--json``: a script's log should not fill with
+    progress lines, but it still needs the warnings.
     """
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, *, progress: bool = True) -> None:
         self.console = console
+        self.progress = progress
 
     @contextmanager
     def task(self, description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
         """Yield a function that sets how much of ``total`` is done."""
-        if self.console is None:
+        if self.console is None or not self.progress:
             yield lambda done: None
             return
         if not self.console.is_terminal:

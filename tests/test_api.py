@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import mediapub
 
 PACKAGE = Path(mediapub.__file__).parent
@@ -21,18 +23,61 @@ def test_public_names_are_pinned_and_sorted() -> None:
         assert hasattr(mediapub, name)
 
 
-def _imports(module: Path) -> set[str]:
+#: Who may import whom. Stages run in sequence and meet only in the pipeline, so a stage
+#: never imports another stage; the core imports only errors; only the edge sees the pipeline.
+CORE = {"model", "errors", "_version", "categories"}
+SUPPORT = {"ffmpeg", "images", "progress", "storage"}
+STAGES = {"audio", "tagging", "notes", "feed", "config", "manifest"}
+ALLOWED = {
+    **{name: set() for name in CORE},
+    **dict.fromkeys(SUPPORT, CORE | {"storage"}),
+    **dict.fromkeys(STAGES, CORE | {"ffmpeg", "images"}),
+    "pipeline": CORE | SUPPORT | STAGES,
+    "cli": CORE | SUPPORT | STAGES | {"pipeline"},
+}
+
+
+def _imports(source: str, package: tuple[str, ...]) -> set[str]:
+    """The top-level mediapub modules that ``source``, living in ``package``, imports, however spelled."""
     names = set()
-    for node in ast.walk(ast.parse(module.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.level:
-            names.add((node.module or "").split(".")[0] or "<package>")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            targets = [alias.name.split(".") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = list(package[: len(package) - node.level + 1]) if node.level else []
+            module += node.module.split(".") if node.module else []
+            targets = [module, *([*module, alias.name] for alias in node.names)]  # each name may be a module
+        else:
+            continue
+        names |= {parts[1] for parts in targets if len(parts) > 1 and parts[0] == "mediapub"}
     return names
 
 
-def test_core_modules_import_nothing_from_the_edge() -> None:
-    assert _imports(PACKAGE / "model.py") == set()
-    assert _imports(PACKAGE / "errors.py") == set()
-    for stage in ("audio", "tagging", "notes", "feed", "config", "ffmpeg", "manifest"):
-        assert not _imports(PACKAGE / f"{stage}.py") & {"cli", "pipeline"}, stage
-    for backend in (PACKAGE / "storage").glob("*.py"):
-        assert not _imports(backend) & {"cli", "pipeline", "feed", "audio", "notes", "tagging"}, backend
+@pytest.mark.parametrize(
+    ("line", "package"),
+    [
+        ("from . import audio", ("mediapub",)),
+        ("from .audio import encode_mp3", ("mediapub",)),
+        ("from ..audio import encode_mp3", ("mediapub", "storage")),
+        ("import mediapub.audio", ("mediapub",)),
+        ("import mediapub.audio as a", ("mediapub", "storage")),
+        ("from mediapub import audio", ("mediapub",)),
+        ("from mediapub.audio import encode_mp3", ("mediapub",)),
+    ],
+)
+def test_the_import_check_sees_every_spelling(line, package) -> None:
+    assert _imports(line, package) == {"audio"}
+
+
+def test_modules_import_only_what_their_layer_allows() -> None:
+    checked = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = parts[1] if len(parts) > 2 else parts[-1]
+        if name in {"__init__", "__main__"}:
+            continue
+        imported = _imports(path.read_text(), parts[:-1]) - {name}
+        assert name in ALLOWED, f"{path.name}: add it to a layer in this test"
+        assert imported <= ALLOWED[name], f"{path.relative_to(PACKAGE)} imports {sorted(imported - ALLOWED[name])}"
+        checked.add(name)
+    assert checked >= CORE | SUPPORT | STAGES | {"pipeline", "cli"}

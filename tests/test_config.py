@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from pydantic import ValidationError
 
 from mediapub.config import load_show
@@ -48,29 +50,48 @@ def _episode_file(show_dir: Path) -> Path:
     return show_dir / EPISODE_151 / "episode.toml"
 
 
+def _in_episode(old: str, new: str) -> Callable[[Path], None]:
+    return lambda show_dir: _edit(_episode_file(show_dir), old, new)
+
+
+def _in_show(old: str, new: str) -> Callable[[Path], None]:
+    return lambda show_dir: _edit(show_dir / "show.toml", old, new)
+
+
+def _artwork(name: str, mode: str, width: int, height: int, save_as: str | None = None) -> Callable[[Path], None]:
+    """Replace the show's artwork with a generated image (``save_as`` forces a format the name does not say)."""
+
+    def damage(show_dir: Path) -> None:
+        Image.new(mode, (width, height)).save(show_dir / name, format=save_as)
+        if name != "artwork.png":
+            _edit(show_dir / "show.toml", '"artwork.png"', f'"{name}"')
+
+    return damage
+
+
 BAD_CONFIGS = {
     "missing show.toml": (
         lambda d: (d / "show.toml").unlink(),
         r"^episodes/show\.toml: file not found$",
     ),
     "missing field": (
-        lambda d: _edit(d / "show.toml", 'author = "The Duran"\n', ""),
+        _in_show('author = "The Duran"\n', ""),
         r"^episodes/show\.toml: author: required field is missing$",
     ),
     "bad date": (
-        lambda d: _edit(_episode_file(d), "date = 2018-11-16T18:00:00Z", 'date = "2018-13-40"'),
+        _in_episode("date = 2018-11-16T18:00:00Z", 'date = "2018-13-40"'),
         r'^episodes/151-brexit-withdrawal-agreement/episode\.toml: date: not a date: "2018-13-40"$',
     ),
     "bad TOML date": (
-        lambda d: _edit(_episode_file(d), "date = 2018-11-16T18:00:00Z", "date = 2018-13-40"),
+        _in_episode("date = 2018-11-16T18:00:00Z", "date = 2018-13-40"),
         r'^episodes/151-brexit-withdrawal-agreement/episode\.toml: date: not a date: "2018-13-40"$',
     ),
     "not TOML": (
-        lambda d: _edit(_episode_file(d), "number = 151", "number = = 151"),
+        _in_episode("number = 151", "number = = 151"),
         r"^episodes/151-brexit-withdrawal-agreement/episode\.toml: invalid TOML: .*line 1",
     ),
     "unknown field": (
-        lambda d: _edit(_episode_file(d), "number = 151", "number = 151\ntitel = 'typo'"),
+        _in_episode("number = 151", "number = 151\ntitel = 'typo'"),
         r"^episodes/151-brexit-withdrawal-agreement/episode\.toml: titel: unknown field$",
     ),
     "recording missing": (
@@ -84,27 +105,27 @@ BAD_CONFIGS = {
         r"episodes/150-midterms/episode\.toml$",
     ),
     "slug with ..": (
-        lambda d: _edit(_episode_file(d), "number = 151", 'slug = "../escape"\nnumber = 151'),
+        _in_episode("number = 151", 'slug = "../escape"\nnumber = 151'),
         r'^episodes/151-brexit-withdrawal-agreement/episode\.toml: slug: not a valid slug: "\.\./escape"',
     ),
     "slug with /": (
-        lambda d: _edit(_episode_file(d), "number = 151", 'slug = "a/b"\nnumber = 151'),
+        _in_episode("number = 151", 'slug = "a/b"\nnumber = 151'),
         r'^episodes/151-brexit-withdrawal-agreement/episode\.toml: slug: not a valid slug: "a/b"',
     ),
     "bad chapter time": (
-        lambda d: _edit(_episode_file(d), 'start = "00:19"', 'start = "00:79"'),
+        _in_episode('start = "00:19"', 'start = "00:79"'),
         r"^episodes/151-brexit-withdrawal-agreement/episode\.toml: chapters\[2\]\.start: not a time: \"00:79\"",
     ),
     "chapters out of order": (
-        lambda d: _edit(_episode_file(d), 'start = "00:19"', 'start = "00:02"'),
+        _in_episode('start = "00:19"', 'start = "00:02"'),
         r"^episodes/151-brexit-withdrawal-agreement/episode\.toml: chapters: chapters must be listed in order",
     ),
     "bad URL": (
-        lambda d: _edit(d / "show.toml", 'link = "https://theduran.com/"', 'link = "theduran"'),
+        _in_show('link = "https://theduran.com/"', 'link = "theduran"'),
         r'^episodes/show\.toml: link: not an http\(s\) URL: "theduran"$',
     ),
     "bad email": (
-        lambda d: _edit(d / "show.toml", "podcast@theduran.example", "nobody"),
+        _in_show("podcast@theduran.example", "nobody"),
         r'^episodes/show\.toml: owner\.email: not an email address: "nobody"$',
     ),
     "artwork missing": (
@@ -112,8 +133,64 @@ BAD_CONFIGS = {
         r"^episodes/show\.toml: artwork: file not found: episodes/artwork\.png$",
     ),
     "number as text": (
-        lambda d: _edit(_episode_file(d), "number = 151", 'number = "one hundred"'),
+        _in_episode("number = 151", 'number = "one hundred"'),
         r'^episodes/151-brexit-withdrawal-agreement/episode\.toml: number: .*integer.*: "one hundred"$',
+    ),
+    "number as boolean": (
+        _in_episode("number = 151", "number = true"),
+        r"^episodes/151-brexit-withdrawal-agreement/episode\.toml: number: .*integer.*: true$",
+    ),
+    "date before 1970": (
+        _in_episode("date = 2018-11-16T18:00:00Z", "date = 1969-12-31"),
+        r'^episodes/151-brexit-withdrawal-agreement/episode\.toml: date: not a plausible release date: "1969-12-31"',
+    ),
+    "control character in title": (
+        _in_episode('title = "', 'title = "\\u0007'),
+        r"^episodes/151-brexit-withdrawal-agreement/episode\.toml: title: contains the control character U\+0007",
+    ),
+    "invisible title": (
+        _in_episode('title = "', 'title = "\\u200b " # '),
+        r"^episodes/151-brexit-withdrawal-agreement/episode\.toml: title: must not be empty$",
+    ),
+    "recording is a folder": (
+        lambda d: ((d / EPISODE_151 / "recording.mp4").unlink(), (d / EPISODE_151 / "recording.mp4").mkdir()),
+        r"^episodes/151-brexit-withdrawal-agreement/episode\.toml: recording: not a regular file: ",
+    ),
+    "recording with ftp URL": (
+        _in_episode('recording = "recording.mp4"', 'recording = "ftp://host/x.mp3"'),
+        r'^episodes/151-brexit-withdrawal-agreement/episode\.toml: recording: unsupported URL scheme "ftp"',
+    ),
+    "category not Apple's": (
+        _in_show('"News/Politics"', '"News/Poltics"'),
+        r'^episodes/show\.toml: categories\[0\]: "Poltics" is not a subcategory of "News"',
+    ),
+    "category three deep": (
+        _in_show('"News/Politics"', '"News/Politics/UK"'),
+        r'^episodes/show\.toml: categories\[0\]: not a category: "News/Politics/UK"',
+    ),
+    "artwork GIF": (
+        _artwork("artwork.gif", "RGB", 1400, 1400),
+        r"^episodes/show\.toml: artwork: episodes/artwork\.gif: is GIF; podcast artwork must be JPEG or PNG$",
+    ),
+    "artwork not square": (
+        _artwork("artwork.png", "RGB", 1400, 1500),
+        r"^episodes/show\.toml: artwork: episodes/artwork\.png: must be square, but is 1400x1500$",
+    ),
+    "artwork too small": (
+        _artwork("artwork.png", "RGB", 600, 600),
+        r"^episodes/show\.toml: artwork: episodes/artwork\.png: must be 1400 to 3000 pixels a side",
+    ),
+    "artwork CMYK": (
+        _artwork("artwork.jpg", "CMYK", 1400, 1400),
+        r"^episodes/show\.toml: artwork: episodes/artwork\.jpg: is CMYK",
+    ),
+    "artwork named for another type": (
+        _artwork("artwork.jpg", "RGB", 1400, 1400, save_as="PNG"),
+        r"^episodes/show\.toml: artwork: episodes/artwork\.jpg: is a PNG file but named \.jpg$",
+    ),
+    "artwork not an image": (
+        lambda d: (d / "artwork.png").write_text("not a picture"),
+        r"^episodes/show\.toml: artwork: episodes/artwork\.png: not an image",
     ),
 }
 

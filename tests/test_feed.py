@@ -37,10 +37,13 @@ def _published(number: int, **changes) -> PublishedEpisode:
     return PublishedEpisode(episode=episode, guid=f"guid-{number}", media=media, duration=61.6, notes=notes)
 
 
+PODCAST_GUID = "ead4c236-bf58-58c6-a2c6-a6b28d128cb6"
+
+
 def _build(show: dict | None = None, episodes=None) -> bytes:
     links = FeedLinks(feed_url="https://cdn.example.com/show/feed.xml", artwork_url="https://img.example/a.png?v=2")
-    return build_feed(Show.model_validate(show or SHOW), episodes or [_published(1), _published(2, explicit=True)],
-                      links, generator="mediapub test")  # fmt: skip
+    episodes = episodes or [_published(1), _published(2, explicit=True)]
+    return build_feed(Show.model_validate(show or SHOW), episodes, links, podcast_guid=PODCAST_GUID, generator="test")
 
 
 def test_explicit_is_true_false_and_image_urls_keep_their_query() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import subprocess
 import sys
@@ -67,7 +68,8 @@ def test_feed_parses_in_podcast_clients_with_exact_enclosures(show_dir, out_dir,
         assert entry.itunes_duration == str(round(decoded_duration(ffmpeg_exe, _local_file(out_dir, enclosure.href))))
         assert entry.itunes_episode == str(episode.number)
         assert entry.guidislink is False
-        assert episode.summary.split()[0] in entry.summary
+        for paragraph in episode.summary.split("\n\n"):
+            assert f"<p>{html.escape(' '.join(paragraph.split()), quote=False)}</p>" in entry.summary
         for article in episode.articles:
             assert str(article.url) in entry.summary
     assert b"<itunes:explicit>false</itunes:explicit>" in feed_bytes
@@ -189,9 +191,11 @@ def test_an_episode_failing_mid_run_leaves_the_feed_and_a_rerun_finishes(
 ) -> None:
     """A real ffmpeg behind a wrapper that fails the MP3 encode of one episode, as a full disk would."""
     _publish(run_cli)
-    feed_before = (out_dir / "feed.xml").read_bytes()
+    before = snapshot(out_dir)
     episode_file = show_dir / "150-midterms" / "episode.toml"
     episode_file.write_text(episode_file.read_text().replace("The US midterm", "The midterm"))
+    other = show_dir / "151-brexit-withdrawal-agreement" / "episode.toml"
+    other.write_text(other.read_text().replace("Theresa May's downfall", "May's fall"))  # new tags, new media
     wrapper = tmp_path / "flaky-ffmpeg"
     wrapper.write_text(
         "#!/bin/sh\n"
@@ -210,9 +214,123 @@ def test_an_episode_failing_mid_run_leaves_the_feed_and_a_rerun_finishes(
         "ffmpeg failed: Error writing output: No space left on device",
         "error: 1 episode failed; nothing was published",
     ]
-    assert (out_dir / "feed.xml").read_bytes() == feed_before
+    assert snapshot(out_dir) == before  # not even the other episode's new media: nothing at all
 
     monkeypatch.delenv("MEDIAPUB_FFMPEG")
     _publish(run_cli)
     parsed = feedparser.parse((out_dir / "feed.xml").read_bytes())
     assert parsed.entries[1].summary.startswith("<p>The midterm results")
+
+
+def test_an_undecodable_audio_codec_is_named(show_dir, out_dir, run_cli, make_audio) -> None:
+    """A WAV whose format tag no decoder knows: ffmpeg sees an audio stream it cannot decode."""
+    wav = bytearray(make_audio("codec.wav", seconds=1).read_bytes())
+    tag = wav.find(b"fmt ") + 8
+    wav[tag : tag + 2] = (0x3412).to_bytes(2, "little")
+    (show_dir / "150-midterms" / "recording.ogg").write_bytes(bytes(wav))
+    result = run_cli("publish", "episodes", "--out", "public")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: episode 150-midterms: episodes/150-midterms/recording.ogg: "
+        "has an audio stream in a format ffmpeg cannot decode"
+    ]
+    assert not out_dir.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("cdn.example.net/nir/", "URL"),
+        ("ftp://cdn.example.net/nir/", "http"),
+        ("https://cdn.example.net/nir/?token=1", "query"),
+        ("https://cdn.example.net/nir/#top", "fragment"),
+    ],
+)
+def test_a_bad_base_url_is_a_usage_error(show_dir, out_dir, run_cli, url, reason) -> None:
+    result = run_cli("publish", "episodes", "--out", "public", "--base-url", url)
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: --base-url: not a usable base URL (") and url in line
+    assert reason in line
+    assert not out_dir.exists()
+
+
+def test_renaming_a_folder_again_and_again_keeps_one_guid(show_dir, out_dir, run_cli) -> None:
+    first = json.loads(_publish(run_cli, "--json").stdout)
+    guid = next(e["guid"] for e in first["episodes"] if e["number"] == 150)
+    folder = show_dir / "150-midterms"
+    for name in ("150-the-midterms", "150-us-midterms", "150-midterms"):
+        folder = folder.rename(show_dir / name)
+        summary = json.loads(_publish(run_cli, "--json").stdout)
+        assert next(e["guid"] for e in summary["episodes"] if e["number"] == 150) == guid
+        records = json.loads((out_dir / "mediapub-manifest.json").read_text())["episodes"]
+        assert [slug for slug, r in records.items() if r["guid"] == guid] == [name]  # stale records dropped
+    items = feedparser.parse((out_dir / "feed.xml").read_bytes()).entries
+    assert sorted(e.id for e in items) == sorted(e["guid"] for e in first["episodes"])
+
+
+def test_first_publish_without_a_pinned_guid_says_how_to_pin_it(show_dir, out_dir, run_cli) -> None:
+    from mediapub.manifest import podcast_guid_for
+
+    show_file = show_dir / "show.toml"
+    show_file.write_text("\n".join(line for line in show_file.read_text().splitlines() if not line.startswith("guid")))
+    first = _publish(run_cli)
+    derived = podcast_guid_for(BASE + "feed.xml")
+    assert f'guid = "{derived}"' in first.stderr
+    assert _publish(run_cli).stderr.count("guid =") == 0  # the manifest remembers it from now on
+    assert f"<podcast:guid>{derived}</podcast:guid>".encode() in (out_dir / "feed.xml").read_bytes()
+
+
+def test_the_example_show_pins_its_guid(show_dir, out_dir, run_cli) -> None:
+    pinned = load_show(show_dir).show.guid
+    assert pinned is not None
+    result = _publish(run_cli)
+    assert "guid =" not in result.stderr
+    assert f"<podcast:guid>{pinned}</podcast:guid>".encode() in (out_dir / "feed.xml").read_bytes()
+
+
+def test_hostile_text_cannot_break_out_of_the_feed(show_dir, out_dir, run_cli) -> None:
+    """Summaries are the producer's text, but may be pasted from anywhere: it must stay text."""
+    episode_file = show_dir / "150-midterms" / "episode.toml"
+    hostile = 'Ends here ]]></description><script>alert(1)</script> & <img src=x onerror="alert(2)"> done'
+    text = episode_file.read_text()
+    start = text.index('summary = """') + len('summary = """')
+    episode_file.write_text(text[:start] + hostile.replace("\\", "\\\\") + "\n" + text[start:])
+    title_file = show_dir / "151-brexit-withdrawal-agreement" / "episode.toml"
+    title_file.write_text(title_file.read_text().replace("Theresa May's downfall", "May's <b>downfall</b> ]]> &amp;"))
+    _publish(run_cli)
+    feed_bytes = (out_dir / "feed.xml").read_bytes()
+
+    parsed = feedparser.parse(feed_bytes)
+    assert not parsed.bozo, parsed.bozo_exception
+    assert len(parsed.entries) == 2
+    midterms = next(e for e in parsed.entries if e.itunes_episode == "150")
+    assert "Ends here ]]&gt;&lt;/description&gt;&lt;script&gt;" in midterms.summary
+    assert "<script" not in midterms.summary and "<img" not in midterms.summary
+    brexit = next(e for e in parsed.entries if e.itunes_episode == "151")
+    assert brexit.title.endswith("May's <b>downfall</b> ]]> &amp;")  # a title is plain text, kept verbatim
+    gpodder = podcastparser.parse(BASE + "feed.xml", (out_dir / "feed.xml").open("rb"))
+    assert len(gpodder["episodes"]) == 2
+
+
+def test_json_summary_matches_what_is_on_disk(show_dir, out_dir, run_cli) -> None:
+    summary = json.loads(_publish(run_cli, "--json").stdout)
+    assert [e["number"] for e in summary["episodes"]] == [150, 151]
+    for item in summary["files"]:
+        path = out_dir / item["key"]
+        assert item["size"] == path.stat().st_size, item["key"]
+        assert item["url"] == BASE + item["key"]
+        assert item["written"] is True
+    for episode in summary["episodes"]:
+        assert _local_file(out_dir, episode["media"]).stat().st_size == episode["size"]
+    assert Path(summary["feed"]["path"]).resolve() == (out_dir / "feed.xml").resolve()
+    assert summary["feed"]["url"] == BASE + "feed.xml"
+
+
+def test_the_terminal_summary_names_every_episode_and_file(show_dir, out_dir, run_cli) -> None:
+    first = _publish(run_cli).stdout
+    for title in ("Midterms: Democrats take the House", "Brexit Withdrawal Agreement"):
+        assert title in first
+    assert "wrote feed.xml" in first
+    assert "2 episodes; 5 files written, 0 unchanged" in first
+    assert "2 episodes; 0 files written, 5 unchanged" in _publish(run_cli).stdout
