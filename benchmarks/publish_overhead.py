@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mediapub import FFmpeg, LocalStorage, PublishContext, Reporter, load_show, publish
-from mediapub.audio import encode_mp3
+from mediapub.mastering import master
 from mediapub.model import AudioSettings
 
 SHOW_TOML = """
@@ -86,7 +86,7 @@ def main() -> None:
             )  # fmt: skip
 
         def encode(attempt: int) -> None:
-            encode_mp3(ffmpeg, source, work / f"stage{attempt}.mp3", AudioSettings())
+            master(ffmpeg, source, work / f"stage{attempt}.mp3", AudioSettings())
 
         def whole(attempt: int) -> None:
             storage = LocalStorage(work / f"public{attempt}", "https://cdn.example.com/")

@@ -22,10 +22,13 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from ._version import __version__
+from .cache import ENV_VAR as CACHE_ENV_VAR
+from .cache import FileCache, default_cache_dir
 from .config import SHOW_FILE, display_path, load_show
 from .errors import ConfigError, MediapubError, UsageError
 from .ffmpeg import FFmpeg
-from .model import BaseUrl, PublishResult, url_scheme
+from .mastering import master
+from .model import AudioSettings, BaseUrl, MasterReport, PublishResult, url_scheme
 from .pipeline import PublishContext, PublishError, publish
 from .progress import Reporter
 from .storage import DryRunStorage, LocalStorage, Storage
@@ -74,6 +77,15 @@ def cli() -> None:
     """Publish a podcast and its video episodes: encode, tag, write show notes, store, and write the feed."""
 
 
+def _cache_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--no-cache",
+        is_flag=True,
+        help=f"Master again even if this recording was mastered with these settings before "
+        f"(the cache is in ${CACHE_ENV_VAR}, else ~/.cache/mediapub).",
+    )(command)
+
+
 @cli.command("publish")
 @click.argument("show_dir", required=False, default="episodes", type=click.Path(path_type=Path, file_okay=False))
 @click.option(
@@ -84,8 +96,11 @@ def cli() -> None:
 @click.option("--base-url", help="Public URL the output is served from; overrides base_url in show.toml.")
 @click.option("--dry-run", is_flag=True, help="Do all the work in a temporary folder and list what would be written.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (no progress output).")
+@_cache_option
 @_debug_options
-def publish_command(show_dir: Path, out: Path | None, base_url: str | None, dry_run: bool, as_json: bool) -> None:
+def publish_command(
+    show_dir: Path, out: Path | None, base_url: str | None, dry_run: bool, as_json: bool, no_cache: bool
+) -> None:
     """Publish every episode under SHOW_DIR (default ./episodes), then the feed."""
     source = load_show(show_dir)
     folder = _output_folder(source.show.publish.target, out, show_dir)
@@ -93,13 +108,87 @@ def publish_command(show_dir: Path, out: Path | None, base_url: str | None, dry_
     if dry_run:
         storage = DryRunStorage(storage)
     reporter = Reporter(Console(stderr=True, soft_wrap=True), progress=not as_json)
-    result = publish(source, PublishContext(storage=storage, ffmpeg=FFmpeg(), reporter=reporter))
+    cache = None if no_cache else FileCache(default_cache_dir())
+    result = publish(source, PublishContext(storage=storage, ffmpeg=FFmpeg(), reporter=reporter, cache=cache))
     summary = summarize(result, dry_run=dry_run)
     summary["feed"]["path"] = display_path((folder / result.feed.key).resolve())
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         _print_summary(Console(highlight=False, soft_wrap=True), summary)
+
+
+@cli.command("master")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=True))
+@click.argument("output", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--loudness", type=float, help="Target integrated loudness, LUFS (default -16 stereo, -19 mono).")
+@click.option("--true-peak", type=float, help="True-peak ceiling, dBTP (default -1).")
+@click.option("--bitrate", type=int, help="Bitrate, kbit/s (default 128 stereo, 64 mono).")
+@click.option("--vbr", type=click.IntRange(0, 9), help="MP3 variable bitrate quality instead (0 best, 9 smallest).")
+@click.option("--mono/--stereo", "mono", default=None, help="Output channels (default stereo).")
+@click.option("--sample-rate", type=click.Choice(["44100", "48000"]), help="Output sample rate (default 44100).")
+@click.option("--trim-silence", is_flag=True, help="Cut silence longer than half a second from both ends.")
+@click.option("--json", "as_json", is_flag=True, help="Print the loudness report as JSON on stdout.")
+@_cache_option
+@_debug_options
+def master_command(
+    source: Path,
+    output: Path,
+    loudness: float | None,
+    true_peak: float | None,
+    bitrate: int | None,
+    vbr: int | None,
+    mono: bool | None,
+    sample_rate: str | None,
+    trim_silence: bool,
+    as_json: bool,
+    no_cache: bool,
+) -> None:
+    """Master one recording: normalize SOURCE's loudness and encode it to OUTPUT (.mp3 or .m4a)."""
+    if not source.exists():
+        raise UsageError(f"{source}: file not found")
+    if not source.is_file():
+        raise UsageError(f"{source}: not a regular file")
+    formats = {".mp3": "mp3", ".m4a": "aac"}
+    if output.suffix.lower() not in formats:
+        raise UsageError(f"{output}: the output must end in .mp3 or .m4a, which picks the format")
+    if not output.parent.is_dir():
+        raise UsageError(f"{output}: its folder does not exist")
+    chosen = {
+        "format": formats[output.suffix.lower()],
+        "loudness": loudness,
+        "true_peak": true_peak,
+        "bitrate": bitrate,
+        "vbr": vbr,
+        "channels": None if mono is None else 1 if mono else 2,
+        "sample_rate": None if sample_rate is None else int(sample_rate),
+        "trim_silence": trim_silence or None,
+    }
+    try:
+        settings = AudioSettings.model_validate({k: v for k, v in chosen.items() if v is not None})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        option = "--" + str(error["loc"][0]).replace("_", "-") if error["loc"] else "options"
+        raise UsageError(f"{option}: {error['msg'].removeprefix('Value error, ')}") from None
+    ffmpeg = FFmpeg()
+    reporter = Reporter(Console(stderr=True, soft_wrap=True), progress=not as_json)
+    cache = None if no_cache else FileCache(default_cache_dir())
+    with reporter.task(f"Mastering {source.name}") as advance:
+        encoded = master(ffmpeg, source, output, settings, cache=cache, on_progress=advance)
+    assert encoded.report is not None
+    report = {"input_file": str(source), "output_file": str(output), **encoded.report.to_dict()}
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(_loudness_line(encoded.report))
+
+
+def _loudness_line(report: MasterReport) -> str:
+    source, output = report.source, report.output
+    return (
+        f"{source.integrated:.1f} LUFS -> {output.integrated:.1f} LUFS, true peak {output.peak:.1f} dBTP, "
+        f"LRA {output.loudness_range:.1f} LU, gain {report.gain_db:+.1f} dB" + (" (cached)" if report.cached else "")
+    )
 
 
 def _base_url(value: str) -> str:
@@ -137,6 +226,7 @@ def summarize(result: PublishResult, *, dry_run: bool) -> dict[str, Any]:
                 "duration": round(item.duration, 3),
                 "media": item.media.url,
                 "size": item.media.size,
+                "loudness": item.mastering.to_dict() if item.mastering else None,
             }
             for item in result.episodes
         ],
@@ -151,10 +241,12 @@ def summarize(result: PublishResult, *, dry_run: bool) -> dict[str, Any]:
 def _print_summary(console: Console, summary: dict[str, Any]) -> None:
     verb = "would write" if summary["dry_run"] else "wrote"
     past = "to write" if summary["dry_run"] else "written"
-    table = Table("#", "episode", "duration", "size", box=None, pad_edge=False)
+    table = Table("#", "episode", "duration", "size", "loudness", box=None, pad_edge=False)
     for item in summary["episodes"]:
         minutes, seconds = divmod(round(item["duration"]), 60)
-        table.add_row(str(item["number"]), item["title"], f"{minutes}:{seconds:02d}", _size(item["size"]))
+        loudness = item["loudness"] and item["loudness"]["output"]
+        level = f"{loudness['integrated_lufs']:.1f} LUFS, {loudness['peak_db']:.1f} dBTP" if loudness else ""
+        table.add_row(str(item["number"]), item["title"], f"{minutes}:{seconds:02d}", _size(item["size"]), level)
     console.print(table)
     written = [f for f in summary["files"] if f["written"]]
     for file in written:

@@ -15,13 +15,18 @@ import re
 import shlex
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 from .errors import MediaError, UsageError
 from .model import MediaInfo
 
 ENV_VAR = "MEDIAPUB_FFMPEG"
+#: How much of ffmpeg's stderr is kept for error messages and returned to callers.
+TAIL_LINES = 200
 log = logging.getLogger(__name__)
 
 _DURATION = re.compile(r"^\s*Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", re.M)
@@ -72,28 +77,64 @@ class FFmpeg:
         *,
         subject: Path | str,
         on_progress: Callable[[float], None] | None = None,
+        on_line: Callable[[str], None] | None = None,
     ) -> str:
-        """Run ffmpeg with ``args``; returns its stderr. ``on_progress`` receives seconds of output done."""
+        """Run ffmpeg with ``args``; returns the tail of its stderr.
+
+        ``on_progress`` receives seconds of output done; ``on_line`` receives
+        every line ffmpeg wrote to stderr, streamed from a file, so a 3-hour
+        loudness log never sits in memory at once.
+        """
+        with self._spawn(args, on_progress is not None) as (process, errors):
+            _read_progress(process.stdout, on_progress)
+            return _finish(process.wait(), errors, on_line, subject)
+
+    def pipe(
+        self,
+        producer: Sequence[str | os.PathLike[str]],
+        consumer: Sequence[str | os.PathLike[str]],
+        *,
+        subject: Path | str,
+        on_progress: Callable[[float], None] | None = None,
+        on_producer_line: Callable[[str], None] | None = None,
+        on_consumer_line: Callable[[str], None] | None = None,
+    ) -> None:
+        """Run two ffmpegs at once, the first writing to ``pipe:1`` and the second reading ``pipe:0``.
+
+        This is how an encode is measured while it is made: the second process
+        decodes what the encoder writes, on the other core, so the check costs
+        no second pass. ``on_progress`` follows the consumer.
+        """
+        with self._spawn(producer, False, stdout=subprocess.PIPE) as (first, first_errors):
+            assert first.stdout is not None
+            with self._spawn(consumer, on_progress is not None, stdin=first.stdout) as (second, second_errors):
+                first.stdout.close()  # the consumer holds it now; the producer sees EPIPE if it dies
+                _read_progress(second.stdout, on_progress)
+                second_code = second.wait()
+                # The producer's failure is the cause; a consumer starved by it only echoes it.
+                _finish(first.wait(), first_errors, on_producer_line, subject)
+                _finish(second_code, second_errors, on_consumer_line, subject)
+
+    @contextmanager
+    def _spawn(
+        self, args: Sequence[str | os.PathLike[str]], progress: bool, **streams: Any
+    ) -> Iterator[tuple[subprocess.Popen[bytes], IO[bytes]]]:
         command = [self.executable, "-hide_banner", "-nostdin", "-y"]
-        if on_progress:
+        if progress:
             command += ["-progress", "pipe:1", "-nostats"]
         command += [os.fspath(arg) for arg in args]
         log.debug("running %s", shlex.join(command))
+        streams.setdefault("stdin", subprocess.DEVNULL)
+        streams.setdefault("stdout", subprocess.PIPE if progress else subprocess.DEVNULL)
         # stderr goes to a file, not a pipe: ffmpeg can write more than a pipe holds while we read stdout.
         with tempfile.TemporaryFile() as errors:
-            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL)
-            assert process.stdout is not None
-            for line in process.stdout:
-                if on_progress and line.startswith(b"out_time_us="):
-                    value = line.split(b"=", 1)[1].strip()
-                    if value.isdigit():
-                        on_progress(int(value) / 1e6)
-            returncode = process.wait()
-            errors.seek(0)
-            stderr = errors.read().decode("utf-8", "replace")
-        if returncode != 0:
-            raise MediaError(f"ffmpeg failed: {_tail(stderr)}", subject=subject)
-        return stderr
+            process = subprocess.Popen(command, stderr=errors, **streams)
+            try:
+                yield process, errors
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
 
     def probe(self, path: Path) -> MediaInfo:
         """Describe a media file from ffmpeg's own report on it, or raise ``MediaError``."""
@@ -131,6 +172,30 @@ class FFmpeg:
 
         self.run(["-i", path, "-map", "0:a:0", "-f", "null", "-"], subject=path, on_progress=record)
         return seconds
+
+
+def _read_progress(stdout: IO[bytes] | None, on_progress: Callable[[float], None] | None) -> None:
+    if stdout is None or on_progress is None:
+        return
+    for line in stdout:
+        if line.startswith(b"out_time_us="):
+            value = line.split(b"=", 1)[1].strip()
+            if value.isdigit():
+                on_progress(int(value) / 1e6)
+
+
+def _finish(returncode: int, errors: IO[bytes], on_line: Callable[[str], None] | None, subject: Path | str) -> str:
+    """Stream ffmpeg's stderr to ``on_line``; raise with its last lines if it failed, else return them."""
+    errors.seek(0)
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    for raw in errors:
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        tail.append(line)
+        if on_line:
+            on_line(line)
+    if returncode != 0:
+        raise MediaError(f"ffmpeg failed: {_tail(chr(10).join(tail))}", subject=subject)
+    return "\n".join(tail)
 
 
 def _sample_rate(detail: str) -> int | None:

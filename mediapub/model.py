@@ -200,13 +200,43 @@ class Funding(Frozen):
 
 
 class AudioSettings(Frozen):
-    """Targets for the audio that leaves mediapub; mastering arrives in its own stage."""
+    """How the audio that leaves mediapub is mastered and encoded: ``[audio]`` in show.toml.
 
-    loudness: Number = Field(default=-16.0, ge=-40.0, le=-5.0)
+    An episode may override any of these in its own ``[audio]`` table; only the
+    fields it sets replace the show's (see ``merged``). Unset presets follow
+    the channel count, the way podcast hosts set them: -16 LUFS and 128 kbps
+    for stereo, -19 LUFS and 64 kbps for mono (a mono file plays on both
+    speakers and sounds 3 dB louder than it measures).
+    """
+
+    loudness: Number | None = Field(default=None, ge=-40.0, le=-5.0)
     true_peak: Number = Field(default=-1.0, ge=-9.0, le=0.0)
-    bitrate: Count = Field(default=128, ge=32, le=320)
+    format: Literal["mp3", "aac"] = "mp3"
+    bitrate: Count | None = Field(default=None, ge=32, le=320)
+    vbr: Count | None = Field(default=None, ge=0, le=9)
     channels: Literal[1, 2] = 2
     sample_rate: Literal[44100, 48000] = 44100
+    trim_silence: Flag = False
+
+    @property
+    def target_loudness(self) -> float:
+        """Integrated loudness to aim for, in LUFS."""
+        if self.loudness is not None:
+            return float(self.loudness)
+        return -16.0 if self.channels == 2 else -19.0
+
+    @property
+    def kbps(self) -> int:
+        """Constant bitrate (or the nominal rate of a VBR encode), in kbit/s."""
+        if self.bitrate is not None:
+            return self.bitrate
+        return 128 if self.channels == 2 else 64
+
+    def merged(self, overrides: AudioSettings | None) -> AudioSettings:
+        """These settings with the fields ``overrides`` explicitly sets replacing them."""
+        if overrides is None:
+            return self
+        return self.model_copy(update={name: getattr(overrides, name) for name in overrides.model_fields_set})
 
 
 class PublishSettings(Frozen):
@@ -281,6 +311,7 @@ class Episode(Frozen):
     chapters: tuple[Chapter, ...] = ()
     explicit: Flag | None = None
     type: Literal["full", "trailer", "bonus"] = "full"
+    audio: AudioSettings | None = None
     guid: Text | None = None
 
     @field_validator("date", mode="before")
@@ -346,6 +377,55 @@ class MediaInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Loudness:
+    """One loudness measurement (EBU R128): LUFS, LU and dB, as ffmpeg's meter reports them."""
+
+    integrated: float
+    loudness_range: float
+    peak: float
+    #: Whether ``peak`` is the true (inter-sample) peak in dBTP, or the sample peak in dBFS.
+    true_peak: bool
+    #: Short-term (3 s) loudness once a second, for plotting.
+    short_term: tuple[float, ...] = ()
+
+    def to_dict(self) -> dict[str, float | str]:
+        return {
+            "integrated_lufs": self.integrated,
+            "loudness_range_lu": self.loudness_range,
+            "peak_db": self.peak,
+            "peak_kind": "true peak (dBTP)" if self.true_peak else "sample peak (dBFS)",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MasterReport:
+    """What mastering did to one programme: before, after, and how."""
+
+    source: Loudness
+    output: Loudness
+    target_loudness: float
+    target_true_peak: float
+    gain_db: float
+    limiter_ceiling_db: float
+    duration: float
+    #: Encodes it took to land on target (1 unless the limiter or codec moved the loudness a lot).
+    attempts: int
+    cached: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "input": self.source.to_dict(),
+            "output": self.output.to_dict(),
+            "target": {"integrated_lufs": self.target_loudness, "true_peak_dbtp": self.target_true_peak},
+            "gain_db": self.gain_db,
+            "limiter_ceiling_db": self.limiter_ceiling_db,
+            "duration": self.duration,
+            "attempts": self.attempts,
+            "cached": self.cached,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class EncodedAudio:
     """An episode's finished audio file, ready to tag and store."""
 
@@ -353,6 +433,7 @@ class EncodedAudio:
     duration: float
     mime_type: str
     extension: str
+    report: MasterReport | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,6 +466,7 @@ class PublishedEpisode:
     media: StoredObject
     duration: float
     notes: ShowNotes
+    mastering: MasterReport | None = None
 
 
 @dataclass(frozen=True, slots=True)

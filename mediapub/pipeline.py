@@ -15,8 +15,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audio, notes, tagging
+from . import mastering, notes, tagging
 from ._version import __version__
+from .cache import FileCache
 from .errors import EpisodeError, MediapubError
 from .feed import FeedLinks, build_feed
 from .ffmpeg import FFmpeg
@@ -44,6 +45,8 @@ class PublishContext:
     storage: Storage
     ffmpeg: FFmpeg
     reporter: Reporter
+    #: Where finished masters are kept so an unchanged recording is not processed again; None turns it off.
+    cache: FileCache | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,7 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
                 media=storage.put(item.key, item.audio.path, cache_control=IMMUTABLE),
                 duration=item.audio.duration,
                 notes=item.notes,
+                mastering=item.audio.report,
             )
             for item in prepared
         ]
@@ -127,7 +131,7 @@ def _probe(episode: Episode, ffmpeg: FFmpeg) -> MediaInfo:
     assert isinstance(episode.recording, Path)  # URLs are refused by the loader until ingest exists
     try:
         info = ffmpeg.probe(episode.recording)
-        audio.check_recording(info, episode.recording)
+        mastering.check_recording(info, episode.recording)
     except MediapubError as exc:
         raise EpisodeError(episode.slug, exc) from None
     log.info("%s: %.1f s of %s audio", episode.slug, info.duration, info.audio_codec)
@@ -139,9 +143,16 @@ def _prepare(
 ) -> _Prepared:
     """Encode, describe and tag one episode inside the work folder."""
     assert isinstance(episode.recording, Path)
-    with context.reporter.task(f"Encoding {episode.slug}", total=recording.duration) as advance:
-        encoded = audio.encode_mp3(
-            context.ffmpeg, episode.recording, work / f"{episode.slug}.mp3", show.audio, on_progress=advance
+    settings = show.audio.merged(episode.audio)
+    codec = mastering.codec_for(settings)
+    with context.reporter.task(f"Mastering {episode.slug}", total=recording.duration) as advance:
+        encoded = mastering.master(
+            context.ffmpeg,
+            episode.recording,
+            work / f"{episode.slug}.{codec.extension}",
+            settings,
+            cache=context.cache,
+            on_progress=advance,
         )
     show_notes = notes.render_notes(episode)
     values = tagging.TagValues(
@@ -152,7 +163,7 @@ def _prepare(
         feed_url=feed_url,
         episode_url=str(episode.youtube or show.link),
     )
-    tagging.write_id3(encoded.path, values)
+    tagging.write_tags(encoded.path, values)
     key = _content_key(f"episodes/{episode.slug}", episode.slug, f".{encoded.extension}", sha256_of(encoded.path))
     return _Prepared(episode=episode, guid=guid, audio=encoded, key=key, notes=show_notes)
 

@@ -33,6 +33,7 @@ from mutagen.id3 import (
     WOAF,
     Encoding,
 )
+from mutagen.mp4 import MP4
 
 from .errors import MediaError
 from .model import Episode, Show
@@ -87,6 +88,35 @@ def write_id3(path: Path, values: TagValues) -> None:
         tags.add(frame)
     with _mutagen_errors(path):
         tags.save(path, v2_version=4, v1=0, padding=lambda info: 0)
+
+
+def write_tags(path: Path, values: TagValues) -> None:
+    """Tag the finished audio at ``path`` in its container's own format (ID3 for MP3, atoms for MP4)."""
+    if path.suffix.lower() in (".m4a", ".mp4"):
+        write_mp4(path, values)
+    else:
+        write_id3(path, values)
+
+
+def write_mp4(path: Path, values: TagValues) -> None:
+    """The basic iTunes atoms of an AAC (.m4a) episode; issue 4 brings cover and chapters."""
+    show, episode = values.show, values.episode
+    hosts = episode.hosts if episode.hosts is not None else show.hosts
+    with _mutagen_errors(path):
+        tags = MP4(path)
+        tags.delete()
+        tags["\xa9nam"] = [episode.title]
+        tags["\xa9alb"] = [show.title]
+        tags["\xa9ART"] = [", ".join(person.name for person in hosts) or show.author]
+        tags["aART"] = [show.author]
+        tags["\xa9day"] = [episode.date.strftime("%Y-%m-%d")]
+        tags["\xa9gen"] = ["Podcast"]
+        tags["\xa9cmt"] = [values.description]
+        tags["trkn"] = [(episode.number, 0)]
+        tags["pcst"] = True
+        tags["purl"] = [values.feed_url]
+        tags["egid"] = [values.guid]
+        tags.save(padding=lambda info: 0)
 
 
 def read_id3(path: Path) -> ID3:

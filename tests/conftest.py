@@ -18,6 +18,19 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_SHOW = REPO / "episodes"
 
 
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(shared_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Masters are cached for the session (keys cover content and settings, so sharing is safe),
+    never in ~/.cache; a test about caching itself points MEDIAPUB_CACHE_DIR elsewhere."""
+    monkeypatch.setenv("MEDIAPUB_CACHE_DIR", str(shared_cache))
+    return shared_cache
+
+
 @pytest.fixture
 def show_dir(tmp_path: Path) -> Path:
     """A private copy of the example show (under 1 MB), safe to edit."""

@@ -7,11 +7,11 @@ against the folder is the feed a CDN will serve.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from ..cache import sha256_of as sha256_of  # re-exported: storage callers hash what they store
 from ..errors import StorageError
 from ..model import StoredObject
 
@@ -49,18 +49,6 @@ def check_key(key: str) -> str:
 def content_type_for(key: str) -> str:
     """The Content-Type a key's extension calls for; unknown types are served as bytes."""
     return _CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
-
-
-def sha256_of(data: bytes | Path) -> str:
-    """Hex SHA-256 of bytes or of a file, read in chunks so large media stays out of memory."""
-    digest = hashlib.sha256()
-    if isinstance(data, Path):
-        with data.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    else:
-        digest.update(data)
-    return digest.hexdigest()
 
 
 @runtime_checkable
