@@ -111,8 +111,12 @@ class FFmpeg:
                 first.stdout.close()  # the consumer holds it now; the producer sees EPIPE if it dies
                 _read_progress(second.stdout, on_progress)
                 second_code = second.wait()
-                # The producer's failure is the cause; a consumer starved by it only echoes it.
-                _finish(first.wait(), first_errors, on_producer_line, subject)
+                first_code = first.wait()
+                # Whichever failed first is the cause: a consumer starved by a failed producer
+                # only echoes it, and a producer whose consumer died only reports a broken pipe.
+                if second_code != 0 and first_code != 0 and _broken_pipe(first_errors):
+                    _finish(second_code, second_errors, on_consumer_line, subject)
+                _finish(first_code, first_errors, on_producer_line, subject)
                 _finish(second_code, second_errors, on_consumer_line, subject)
 
     @contextmanager
@@ -160,6 +164,8 @@ class FFmpeg:
             audio_codec=audio[0].split(None, 1)[0].rstrip(",") if audio else None,
             sample_rate=_sample_rate(audio[0]) if audio else None,
             channels=_channels(audio[0]) if audio else None,
+            duration_estimated="Estimating duration from bitrate" in report,
+            truncated="filesize and duration do not match" in report,
         )
 
     def measure_duration(self, path: Path) -> float:
@@ -182,6 +188,11 @@ def _read_progress(stdout: IO[bytes] | None, on_progress: Callable[[float], None
             value = line.split(b"=", 1)[1].strip()
             if value.isdigit():
                 on_progress(int(value) / 1e6)
+
+
+def _broken_pipe(errors: IO[bytes]) -> bool:
+    errors.seek(0)
+    return b"Broken pipe" in errors.read()
 
 
 def _finish(returncode: int, errors: IO[bytes], on_line: Callable[[str], None] | None, subject: Path | str) -> str:

@@ -47,7 +47,9 @@ log = logging.getLogger(__name__)
 ALGORITHM_VERSION = 1
 #: Accept an encode whose integrated loudness is this close to the target (LU).
 TOLERANCE = 0.3
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 5
+#: The least loudness one more dB of gain is assumed to add, however hard the limiter works (LU/dB).
+MIN_SLOPE = 0.3
 #: Start the limiter this far under the true-peak target: inter-sample peaks and the codec add some back.
 LIMITER_HEADROOM = 0.8
 #: Programmes longer than this get a trial run on excerpts before the full encode (seconds).
@@ -70,6 +72,8 @@ def check_recording(info: MediaInfo, path: Path) -> None:
         raise MediaError("has an audio stream in a format ffmpeg cannot decode", subject=path)
     if info.duration <= 0:
         raise MediaError("has an empty audio stream", subject=path)
+    if info.truncated:
+        raise MediaError(f"is truncated: its header says {info.duration:.1f} s, but the file ends early", subject=path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +82,9 @@ class Codec:
 
     encoder: tuple[str, ...]
     file_format: str
+    #: The raw stream the checking decoder reads, as a muxer name and as a demuxer name.
     stream_format: str
+    stream_demuxer: str
     extension: str
     mime_type: str
 
@@ -89,6 +95,7 @@ def codec_for(settings: AudioSettings) -> Codec:
             encoder=("-c:a", "aac", "-b:a", f"{settings.kbps}k"),
             file_format="ipod:movflags=+faststart",
             stream_format="adts",
+            stream_demuxer="aac",
             extension="m4a",
             mime_type="audio/x-m4a",
         )
@@ -98,6 +105,7 @@ def codec_for(settings: AudioSettings) -> Codec:
         # The Xing/LAME header carries the encoder delay and padding: players trim them, so it stays gapless.
         file_format="mp3:write_xing=1:id3v2_version=0",
         stream_format="mp3",
+        stream_demuxer="mp3",
         extension="mp3",
         mime_type="audio/mpeg",
     )
@@ -138,6 +146,7 @@ def master(
 
     partial = destination.with_name(f".{destination.name}.partial")
     try:
+        tried: list[tuple[float, float]] = []
         for attempt in range(1, MAX_ATTEMPTS + 1):
             output = _encode(ffmpeg, source, partial, settings, codec, analysis, plan, on_progress)
             error = target - output.integrated
@@ -153,7 +162,8 @@ def master(
                     "%s: %.2f LUFS, %.2f dBTP after %d encodes", source, output.integrated, output.peak, attempt
                 )
                 break
-            plan = _Plan(gain=plan.gain + error, ceiling=plan.ceiling - max(0.0, over + 0.1))
+            tried.append((plan.gain, output.integrated))
+            plan = _Plan(gain=_next_gain(target, tried), ceiling=plan.ceiling - max(0.0, over + 0.1))
         os.replace(partial, destination)
     finally:
         partial.unlink(missing_ok=True)
@@ -171,6 +181,30 @@ def master(
     if cache is not None:
         cache.put("masters", key, destination, {"report": _report_to_json(report)})
     return EncodedAudio(destination, report.duration, codec.mime_type, codec.extension, report)
+
+
+def _next_gain(target: float, tried: list[tuple[float, float]]) -> float:
+    """The gain to try next, from every (gain, loudness) encoded so far.
+
+    Past the limiter's threshold each dB of gain adds less than a dB of
+    loudness (the limiter takes some back), so stepping by the error alone
+    undershoots again and again on peaky material. Once encodes on both sides
+    of the target are known, interpolate between the closest two; before
+    that, step along the slope of the last two (never flatter than
+    ``MIN_SLOPE``, so one odd point cannot send the gain flying).
+    """
+    gain, loudness = tried[-1]
+    below = [point for point in tried if point[1] < target]
+    above = [point for point in tried if point[1] > target]
+    if below and above:
+        low = max(below, key=lambda point: point[1])
+        high = min(above, key=lambda point: point[1])
+        if high[1] - low[1] > 1e-6:
+            return low[0] + (target - low[1]) * (high[0] - low[0]) / (high[1] - low[1])
+    slope = 1.0
+    if len(tried) > 1 and abs(gain - tried[-2][0]) > 0.05:
+        slope = min(1.0, max(MIN_SLOPE, (loudness - tried[-2][1]) / (gain - tried[-2][0])))
+    return gain + (target - loudness) / slope
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +231,13 @@ def _analyse(ffmpeg: FFmpeg, source: Path, settings: AudioSettings) -> _Analysis
     info = ffmpeg.probe(source)
     check_recording(info, source)
     estimate = info.duration
-    count = max(1, min(os.cpu_count() or 1, MAX_ANALYSIS_PARTS, int(estimate // MIN_PART_SECONDS)))
+    # Split only where the duration is known: a part past the real end would measure nothing.
+    count = (
+        1
+        if info.duration_estimated
+        else min(os.cpu_count() or 1, MAX_ANALYSIS_PARTS, int(estimate // MIN_PART_SECONDS))
+    )
+    count = max(1, count)
     bounds = [round(estimate * index / count) for index in range(count)]
     spans = [(start, end) for start, end in zip(bounds, [*bounds[1:], None], strict=True)]
     with ThreadPoolExecutor(max_workers=count) as pool:
@@ -209,6 +249,10 @@ def _analyse(ffmpeg: FFmpeg, source: Path, settings: AudioSettings) -> _Analysis
     length = sum(part.seconds for part in parts)
     if length <= 0:
         raise MediaError("has an empty audio stream", subject=source)
+    if not info.duration_estimated and length < estimate * 0.98 - 0.5:
+        raise MediaError(
+            f"is truncated: it should last {estimate:.1f} s, but only {length:.1f} s decode", subject=source
+        )
     if loudness.integrated <= SILENCE_LUFS:
         raise MediaError(
             "is silent (or nearly): its loudness cannot be measured, so it cannot be normalized", subject=source
@@ -220,7 +264,9 @@ def _analyse(ffmpeg: FFmpeg, source: Path, settings: AudioSettings) -> _Analysis
             start = max(0.0, first[0][1] - SILENCE_PAD_SECONDS)
         if last and (last[-1][1] is None or last[-1][1] >= length - 0.05):
             end = min(length, last[-1][0] + SILENCE_PAD_SECONDS)
-    return _Analysis(loudness=loudness, length=length, start=round(start, 3), end=round(end, 3))
+    if (start, end) != (0.0, length):
+        start, end = round(start, 3), round(end, 3)
+    return _Analysis(loudness=loudness, length=length, start=start, end=end)
 
 
 @dataclass(slots=True)
@@ -262,7 +308,7 @@ def _analyse_part(ffmpeg: FFmpeg, source: Path, settings: AudioSettings, start: 
 
 
 def _trim(analysis: _Analysis) -> list[str]:
-    if analysis.start <= 0 and analysis.end >= analysis.length:
+    if analysis.start == 0 and analysis.end == analysis.length:
         return []
     return [f"atrim=start={analysis.start}:end={analysis.end}", "asetpts=PTS-STARTPTS"]
 
@@ -305,7 +351,7 @@ def _measure_stream(
     on_producer_line: Callable[[str], None] | None = None,
 ) -> Loudness:
     meter = LoudnessLog(true_peak=True)
-    consumer = ["-v", "verbose", "-f", codec.stream_format, "-i", "pipe:0", "-af", meter_filter(true_peak=True),
+    consumer = ["-v", "verbose", "-f", codec.stream_demuxer, "-i", "pipe:0", "-af", meter_filter(true_peak=True),
                 "-f", "null", "-"]  # fmt: skip
     ffmpeg.pipe(
         producer,

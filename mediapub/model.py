@@ -374,6 +374,10 @@ class MediaInfo:
     audio_codec: str | None = None
     sample_rate: int | None = None
     channels: int | None = None
+    #: ffmpeg guessed the duration from the bitrate (no header said it): it is only an estimate.
+    duration_estimated: bool = False
+    #: ffmpeg found the file shorter than its own header says: it was cut off.
+    truncated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
