@@ -128,6 +128,9 @@ def publish_command(
 @click.option("--mono/--stereo", "mono", default=None, help="Output channels (default stereo).")
 @click.option("--sample-rate", type=click.Choice(["44100", "48000"]), help="Output sample rate (default 44100).")
 @click.option("--trim-silence", is_flag=True, help="Cut silence longer than half a second from both ends.")
+@click.option("--intro", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Clip to play first.")
+@click.option("--outro", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Clip to play last.")
+@click.option("--crossfade", type=float, help="Seconds the intro and outro overlap the programme (default 1).")
 @click.option("--json", "as_json", is_flag=True, help="Print the loudness report as JSON on stdout.")
 @_cache_option
 @_debug_options
@@ -141,6 +144,9 @@ def master_command(
     mono: bool | None,
     sample_rate: str | None,
     trim_silence: bool,
+    intro: Path | None,
+    outro: Path | None,
+    crossfade: float | None,
     as_json: bool,
     no_cache: bool,
 ) -> None:
@@ -163,6 +169,9 @@ def master_command(
         "channels": None if mono is None else 1 if mono else 2,
         "sample_rate": None if sample_rate is None else int(sample_rate),
         "trim_silence": trim_silence or None,
+        "intro": intro,
+        "outro": outro,
+        "crossfade": crossfade,
     }
     try:
         settings = AudioSettings.model_validate({k: v for k, v in chosen.items() if v is not None})

@@ -21,7 +21,7 @@ from pydantic_core import ErrorDetails
 from .categories import category_problem
 from .errors import ConfigError
 from .images import artwork_problem
-from .model import Episode, Show, ShowSource
+from .model import AudioSettings, Episode, Show, ShowSource
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -55,6 +55,7 @@ def load_show(root: Path) -> ShowSource:
         data.setdefault("slug", folder.name)
         episode = _validate(Episode, data, episode_file)
         _check_recording(episode, episode_file)
+        _check_clips(episode.audio, episode_file)
         loaded.append((episode, episode_file))
     _check_unique(loaded)
     loaded.sort(key=lambda item: (item[0].date, item[0].season or 0, item[0].number))
@@ -166,6 +167,16 @@ def _check_show(show: Show, show_file: Path) -> None:
         artwork = f"{display_path(show.artwork)}: {problem}" if problem else None
     if artwork:
         raise ConfigError(artwork, file=display_path(show_file), field="artwork")
+    _check_clips(show.audio, show_file)
+
+
+def _check_clips(audio: AudioSettings | None, file: Path) -> None:
+    """Intro and outro files must exist before any episode is mastered."""
+    for role in ("intro", "outro"):
+        path = getattr(audio, role) if audio is not None else None
+        problem = _file_problem(path) if path is not None else None
+        if problem:
+            raise ConfigError(problem, file=display_path(file), field=f"audio.{role}")
 
 
 def _check_recording(episode: Episode, episode_file: Path) -> None:

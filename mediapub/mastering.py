@@ -30,11 +30,13 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import assembly
 from .cache import FileCache, cache_key, sha256_of
 from .errors import MediaError
 from .ffmpeg import FFmpeg
@@ -128,7 +130,10 @@ def master(
 ) -> EncodedAudio:
     """Master ``source`` into ``destination`` (written under a temporary name, then renamed)."""
     codec = codec_for(settings)
-    key = cache_key("master", ALGORITHM_VERSION, ffmpeg.version, sha256_of(source), settings.model_dump(mode="json"))
+    clips = [sha256_of(path) for path in (settings.intro, settings.outro) if path is not None]
+    key = cache_key(
+        "master", ALGORITHM_VERSION, ffmpeg.version, sha256_of(source), clips, settings.model_dump(mode="json")
+    )
     if cache is not None:
         hit = cache.get("masters", key, f".{codec.extension}")
         if hit is not None:
@@ -138,17 +143,39 @@ def master(
             log.info("%s: reused the cached master", source)
             return EncodedAudio(destination, report.duration, codec.mime_type, codec.extension, report)
 
-    analysis = _analyse(ffmpeg, source, settings)
+    with tempfile.TemporaryDirectory(prefix="mediapub-master-") as work:
+        analysis = _analyse(ffmpeg, source, settings)
+        intro, outro = (
+            assembly.prepare_clip(ffmpeg, path, Path(work), role, _conform(settings)) if path is not None else None
+            for role, path in (("intro", settings.intro), ("outro", settings.outro))
+        )
+        report = _master(ffmpeg, source, destination, settings, codec, analysis, intro, outro, on_progress)
+    if cache is not None:
+        cache.put("masters", key, destination, {"report": _report_to_json(report)})
+    return EncodedAudio(destination, report.duration, codec.mime_type, codec.extension, report)
+
+
+def _master(
+    ffmpeg: FFmpeg,
+    source: Path,
+    destination: Path,
+    settings: AudioSettings,
+    codec: Codec,
+    analysis: _Analysis,
+    intro: assembly.Clip | None,
+    outro: assembly.Clip | None,
+    on_progress: Callable[[float], None] | None,
+) -> MasterReport:
     target = settings.target_loudness
     plan = _Plan(gain=target - analysis.loudness.integrated, ceiling=settings.true_peak - LIMITER_HEADROOM)
     if analysis.duration > TRIAL_AFTER:
         plan = _trial(ffmpeg, source, settings, codec, analysis, plan)
-
+    join = _Join(intro, outro, settings.crossfade)
     partial = destination.with_name(f".{destination.name}.partial")
     try:
         tried: list[tuple[float, float]] = []
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            output = _encode(ffmpeg, source, partial, settings, codec, analysis, plan, on_progress)
+            output = _encode(ffmpeg, source, partial, settings, codec, analysis, join, plan, on_progress)
             error = target - output.integrated
             over = output.peak - settings.true_peak
             log.info(
@@ -168,19 +195,23 @@ def master(
     finally:
         partial.unlink(missing_ok=True)
 
-    report = MasterReport(
+    return MasterReport(
         source=analysis.loudness,
         output=output,
         target_loudness=target,
         target_true_peak=settings.true_peak,
         gain_db=round(plan.gain, 2),
         limiter_ceiling_db=round(plan.ceiling, 2),
-        duration=analysis.duration,
+        duration=round(assembly.joined_duration(analysis.duration, intro, outro, settings.crossfade), 3),
         attempts=attempt,
     )
-    if cache is not None:
-        cache.put("masters", key, destination, {"report": _report_to_json(report)})
-    return EncodedAudio(destination, report.duration, codec.mime_type, codec.extension, report)
+
+
+@dataclass(frozen=True, slots=True)
+class _Join:
+    intro: assembly.Clip | None
+    outro: assembly.Clip | None
+    crossfade: float
 
 
 def _next_gain(target: float, tried: list[tuple[float, float]]) -> float:
@@ -313,12 +344,13 @@ def _trim(analysis: _Analysis) -> list[str]:
     return [f"atrim=start={analysis.start}:end={analysis.end}", "asetpts=PTS-STARTPTS"]
 
 
-def _gain_and_limit(plan: _Plan) -> list[str]:
+def _gain(plan: _Plan) -> str:
+    return f"volume={plan.gain:.3f}dB"
+
+
+def _limit(plan: _Plan) -> str:
     # Look-ahead limiter; ``latency`` removes its delay so the timeline (and chapters) do not shift.
-    return [
-        f"volume={plan.gain:.3f}dB",
-        f"alimiter=limit={10 ** (plan.ceiling / 20):.5f}:attack=5:release=50:level=false:latency=true",
-    ]
+    return f"alimiter=limit={10 ** (plan.ceiling / 20):.5f}:attack=5:release=50:level=false:latency=true"
 
 
 def _encode(
@@ -328,13 +360,22 @@ def _encode(
     settings: AudioSettings,
     codec: Codec,
     analysis: _Analysis,
+    join: _Join,
     plan: _Plan,
     on_progress: Callable[[float], None] | None,
 ) -> Loudness:
     """Encode with ``plan`` into ``partial`` while a second ffmpeg measures what was encoded."""
+    programme = ",".join([*_trim(analysis), _conform(settings), _gain(plan)])
+    gains = tuple(
+        assembly.clip_gain(plan.gain, analysis.loudness.integrated, clip) if clip else 0.0
+        for clip in (join.intro, join.outro)
+    )
+    inputs, graph = assembly.join_graph(
+        programme, join.intro, join.outro, join.crossfade, analysis.duration, (gains[0], gains[1])
+    )
     producer: list[str | os.PathLike[str]] = [
-        "-i", source, "-map", "0:a:0", "-vn", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
-        "-af", ",".join([*_trim(analysis), _conform(settings), *_gain_and_limit(plan)]), *codec.encoder,
+        "-i", source, *inputs, "-vn", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
+        "-filter_complex", f"{graph};[joined]{_limit(plan)}[out]", "-map", "[out]", *codec.encoder,
         "-fflags", "+bitexact", "-flags:a", "+bitexact",
         "-f", "tee", f"[f={codec.file_format}]{_tee_path(partial)}|[f={codec.stream_format}]pipe:1",
     ]  # fmt: skip
@@ -383,7 +424,7 @@ def _trial(
     graph += (
         f";{joined}concat=n={len(starts)}:v=0:a=1,asplit=2[dry][wet]"
         f";[dry]{meter_filter(true_peak=False)},anullsink"
-        f";[wet]{','.join(_gain_and_limit(plan))}[out]"
+        f";[wet]{_gain(plan)},{_limit(plan)}[out]"
     )
     dry = LoudnessLog(true_peak=False)
     producer: list[str | os.PathLike[str]] = [

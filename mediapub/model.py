@@ -217,6 +217,9 @@ class AudioSettings(Frozen):
     channels: Literal[1, 2] = 2
     sample_rate: Literal[44100, 48000] = 44100
     trim_silence: Flag = False
+    intro: LocalPath | None = None
+    outro: LocalPath | None = None
+    crossfade: Number = Field(default=1.0, ge=0.0, le=10.0)
 
     @property
     def target_loudness(self) -> float:

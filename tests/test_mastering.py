@@ -256,3 +256,55 @@ def test_bad_input_is_one_line_naming_the_file_and_leaves_nothing(case, ffmpeg_e
     assert line.startswith(f"error: {source}") and expected in line, line
     assert "Traceback" not in result.output
     assert list(out.iterdir()) == []  # no output, no partial file
+
+
+def test_intro_and_outro_join_with_crossfades_at_the_programme_loudness(
+    material, ffmpeg_exe, run_cli, tmp_path
+) -> None:
+    programme = material("with-clips", kind="speech", lufs=-23.0, seconds=8.0)
+    intro, outro = tmp_path / "intro.wav", tmp_path / "outro.flac"
+    # A hot jingle padded with a second of silence (trimmed), and a quiet sting.
+    subprocess.run([ffmpeg_exe, "-loglevel", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono:d=1",
+                    "-f", "lavfi", "-i", "sine=f=660:r=44100:d=2,volume=0.9", "-filter_complex",
+                    "[0][1]concat=n=2:v=0:a=1", str(intro)], check=True)  # fmt: skip
+    subprocess.run([ffmpeg_exe, "-loglevel", "error", "-f", "lavfi", "-i", "sine=f=330:r=48000:d=1.5,volume=0.05",
+                    str(outro)], check=True)  # fmt: skip
+    output = tmp_path / "joined.mp3"
+    options = ("--intro", str(intro), "--outro", str(outro), "--crossfade", "0.5", "--json", "--no-cache")
+    result = run_cli("master", str(programme), str(output), *options)
+    assert result.exit_code == 0, result.output
+
+    expected = 8.0 + 2.0 + 1.5 - 2 * 0.5  # the intro's padding is gone; each join overlaps by the crossfade
+    assert decoded_duration(ffmpeg_exe, output) == pytest.approx(expected, abs=0.05)
+    assert json.loads(result.stdout)["duration"] == pytest.approx(expected, abs=0.05)
+    whole = meter(ffmpeg_exe, output)
+    assert whole["I"] == pytest.approx(-16.0, abs=0.5) and whole["Peak"] <= -1.0
+    head, tail = tmp_path / "head.wav", tmp_path / "tail.wav"
+    subprocess.run([ffmpeg_exe, "-loglevel", "error", "-i", str(output), "-t", "1.4", str(head)], check=True)
+    subprocess.run([ffmpeg_exe, "-loglevel", "error", "-sseof", "-0.9", "-i", str(output), str(tail)], check=True)
+    for clip in (head, tail):  # neither the hot jingle nor the quiet sting stands out from the programme
+        assert meter(ffmpeg_exe, clip)["I"] == pytest.approx(-16.0, abs=3.0), clip.name
+
+
+def test_episode_audio_overrides_the_show(show_dir, out_dir, run_cli, ffmpeg_exe) -> None:
+    episode_file = show_dir / "150-midterms" / "episode.toml"
+    episode_file.write_text(episode_file.read_text() + "\n[audio]\nloudness = -18.0\nchannels = 1\n")
+    assert run_cli("publish", "episodes", "--out", "public").exit_code == 0
+    manifest = json.loads((out_dir / "mediapub-manifest.json").read_text())["episodes"]
+    quieter = out_dir / manifest["150-midterms"]["media_key"]
+    normal = out_dir / manifest["151-brexit-withdrawal-agreement"]["media_key"]
+    assert meter(ffmpeg_exe, quieter)["I"] == pytest.approx(-18.0, abs=0.5)
+    assert meter(ffmpeg_exe, normal)["I"] == pytest.approx(-16.0, abs=0.5)
+    header = subprocess.run([ffmpeg_exe, "-hide_banner", "-i", str(quieter)], capture_output=True, text=True).stderr
+    assert "mono" in header and "64 kb/s" in header
+
+
+def test_a_missing_intro_is_a_config_error(show_dir, out_dir, run_cli) -> None:
+    show_file = show_dir / "show.toml"
+    show_file.write_text(show_file.read_text().replace("[audio]\n", '[audio]\nintro = "jingles/intro.wav"\n'))
+    result = run_cli("publish", "episodes", "--out", "public")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: episodes/show.toml: audio.intro: file not found: episodes/jingles/intro.wav"
+    )
+    assert not out_dir.exists()
