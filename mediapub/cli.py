@@ -30,6 +30,7 @@ from .ffmpeg import FFmpeg
 from .mastering import master
 from .model import AudioSettings, BaseUrl, MasterReport, PublishResult, url_scheme
 from .pipeline import PublishContext, PublishError, publish
+from .plot import loudness_plot
 from .progress import Reporter
 from .storage import DryRunStorage, LocalStorage, Storage
 
@@ -131,6 +132,7 @@ def publish_command(
 @click.option("--intro", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Clip to play first.")
 @click.option("--outro", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Clip to play last.")
 @click.option("--crossfade", type=float, help="Seconds the intro and outro overlap the programme (default 1).")
+@click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), help="Also draw loudness over time as PNG.")
 @click.option("--json", "as_json", is_flag=True, help="Print the loudness report as JSON on stdout.")
 @_cache_option
 @_debug_options
@@ -147,6 +149,7 @@ def master_command(
     intro: Path | None,
     outro: Path | None,
     crossfade: float | None,
+    plot: Path | None,
     as_json: bool,
     no_cache: bool,
 ) -> None:
@@ -186,6 +189,9 @@ def master_command(
         encoded = master(ffmpeg, source, output, settings, cache=cache, on_progress=advance)
     assert encoded.report is not None
     report = {"input_file": str(source), "output_file": str(output), **encoded.report.to_dict()}
+    if plot is not None:
+        plot.write_bytes(loudness_plot(encoded.report, source.name))
+        report["plot_file"] = str(plot)
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:
@@ -236,6 +242,7 @@ def summarize(result: PublishResult, *, dry_run: bool) -> dict[str, Any]:
                 "media": item.media.url,
                 "size": item.media.size,
                 "loudness": item.mastering.to_dict() if item.mastering else None,
+                "loudness_plot": item.loudness_plot.url if item.loudness_plot else None,
             }
             for item in result.episodes
         ],

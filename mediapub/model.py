@@ -474,6 +474,7 @@ class PublishedEpisode:
     duration: float
     notes: ShowNotes
     mastering: MasterReport | None = None
+    loudness_plot: StoredObject | None = None
 
 
 @dataclass(frozen=True, slots=True)

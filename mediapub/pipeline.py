@@ -15,14 +15,24 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import mastering, notes, tagging
+from . import mastering, notes, plot, tagging
 from ._version import __version__
 from .cache import FileCache
 from .errors import EpisodeError, MediapubError
 from .feed import FeedLinks, build_feed
 from .ffmpeg import FFmpeg
 from .manifest import MANIFEST_KEY, EpisodeRecord, Manifest, podcast_guid_for
-from .model import EncodedAudio, Episode, MediaInfo, PublishedEpisode, PublishResult, Show, ShowNotes, ShowSource
+from .model import (
+    EncodedAudio,
+    Episode,
+    MediaInfo,
+    PublishedEpisode,
+    PublishResult,
+    Show,
+    ShowNotes,
+    ShowSource,
+    StoredObject,
+)
 from .progress import Reporter
 from .storage import IMMUTABLE, SHORT_LIVED, Storage, sha256_of
 
@@ -91,6 +101,7 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
                 duration=item.audio.duration,
                 notes=item.notes,
                 mastering=item.audio.report,
+                loudness_plot=_put_plot(storage, item),
             )
             for item in prepared
         ]
@@ -110,7 +121,9 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
     for stored in (artwork, *(item.media for item in published), manifest_object, feed):
         log.info("%s %s (%d bytes)", "stored" if stored.written else "unchanged", stored.key, stored.size)
     return PublishResult(
-        episodes=tuple(published), objects=(artwork, *(i.media for i in published), manifest_object, feed), feed=feed
+        episodes=tuple(published),
+        objects=(artwork, *_episode_objects(published), manifest_object, feed),
+        feed=feed,
     )
 
 
@@ -166,6 +179,24 @@ def _prepare(
     tagging.write_tags(encoded.path, values)
     key = _content_key(f"episodes/{episode.slug}", episode.slug, f".{encoded.extension}", sha256_of(encoded.path))
     return _Prepared(episode=episode, guid=guid, audio=encoded, key=key, notes=show_notes)
+
+
+def _put_plot(storage: Storage, item: _Prepared) -> StoredObject | None:
+    """The loudness-over-time picture, beside the episode's media, for producers to look at."""
+    if item.audio.report is None:
+        return None
+    image = plot.loudness_plot(item.audio.report, f"{item.episode.number}: {item.episode.title}")
+    key = _content_key(f"episodes/{item.episode.slug}", "loudness", ".png", sha256_of(image))
+    return storage.put(key, image, cache_control=IMMUTABLE)
+
+
+def _episode_objects(published: list[PublishedEpisode]) -> list[StoredObject]:
+    objects = []
+    for item in published:
+        objects.append(item.media)
+        if item.loudness_plot is not None:
+            objects.append(item.loudness_plot)
+    return objects
 
 
 def _record(item: PublishedEpisode) -> EpisodeRecord:

@@ -308,3 +308,40 @@ def test_a_missing_intro_is_a_config_error(show_dir, out_dir, run_cli) -> None:
         "error: episodes/show.toml: audio.intro: file not found: episodes/jingles/intro.wav"
     )
     assert not out_dir.exists()
+
+
+def test_the_loudness_plot_draws_input_and_output_where_they_are(material, run_cli, tmp_path) -> None:
+    from PIL import Image
+
+    from mediapub.plot import HEIGHT, INPUT_COLOUR, LEFT, OUTPUT_COLOUR, RIGHT, WIDTH, y_for
+
+    source = material("plotted", kind="speech", lufs=-30.0, seconds=20.0)
+    picture = tmp_path / "loudness.png"
+    result = run_cli("master", str(source), str(tmp_path / "p.mp3"), "--plot", str(picture), "--json", "--no-cache")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    image = Image.open(picture).convert("RGB")
+    assert image.size == (WIDTH, HEIGHT)
+
+    def rows_with(colour: tuple[int, int, int]) -> list[int]:
+        middle = range(LEFT + (WIDTH - LEFT - RIGHT) // 3, LEFT + 2 * (WIDTH - LEFT - RIGHT) // 3)
+        return [y for y in range(HEIGHT) for x in middle if image.getpixel((x, y)) == colour]
+
+    output_rows, input_rows = rows_with(OUTPUT_COLOUR), rows_with(INPUT_COLOUR)
+    assert output_rows and input_rows
+    # Short-term loudness of this speech swings a few LU around its integrated value; the curves sit there.
+    scale = y_for(-20) - y_for(-15)  # pixels per 5 LU
+    assert abs(sorted(output_rows)[len(output_rows) // 2] - y_for(report["output"]["integrated_lufs"])) < 1.5 * scale
+    assert abs(sorted(input_rows)[len(input_rows) // 2] - y_for(report["input"]["integrated_lufs"])) < 1.5 * scale
+    assert sorted(input_rows)[len(input_rows) // 2] > sorted(output_rows)[len(output_rows) // 2]  # input is quieter
+
+
+def test_publish_stores_a_loudness_plot_per_episode(show_dir, out_dir, run_cli) -> None:
+    from PIL import Image
+
+    summary = json.loads(run_cli("publish", "episodes", "--out", "public", "--json").stdout)
+    for episode in summary["episodes"]:
+        assert episode["loudness"]["output"]["integrated_lufs"] == pytest.approx(-16.0, abs=0.5)
+        url = episode["loudness_plot"]
+        path = out_dir / url.removeprefix("https://podcast.theduran.example/news-in-review/")
+        assert path.parent.name == episode["slug"] and Image.open(path).format == "PNG"
