@@ -55,7 +55,7 @@ MIN_SLOPE = 0.3
 #: Start the limiter this far under the true-peak target: inter-sample peaks and the codec add some back.
 LIMITER_HEADROOM = 0.8
 #: Programmes longer than this get a trial run on excerpts before the full encode (seconds).
-TRIAL_AFTER = 300.0
+TRIAL_AFTER = 60.0
 #: The trial's excerpts: this many, together this share of the programme, within these bounds (s).
 TRIAL_EXCERPTS, TRIAL_SHARE, TRIAL_MIN_SECONDS, TRIAL_MAX_SECONDS = 6, 0.02, 12.0, 60.0
 #: Silence trimming: quieter than this (dBFS) for at least this long (s) at either end is cut, less a pad.

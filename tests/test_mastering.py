@@ -345,3 +345,21 @@ def test_publish_stores_a_loudness_plot_per_episode(show_dir, out_dir, run_cli) 
         url = episode["loudness_plot"]
         path = out_dir / url.removeprefix("https://podcast.theduran.example/news-in-review/")
         assert path.parent.name == episode["slug"] and Image.open(path).format == "PNG"
+
+
+def test_a_show_published_as_aac_has_m4a_enclosures_with_tags(show_dir, out_dir, run_cli, ffmpeg_exe) -> None:
+    import feedparser
+    from mutagen.mp4 import MP4
+
+    show_file = show_dir / "show.toml"
+    show_file.write_text(show_file.read_text().replace('format = "mp3"', 'format = "aac"'))
+    assert run_cli("publish", "episodes", "--out", "public").exit_code == 0
+    entries = feedparser.parse((out_dir / "feed.xml").read_bytes()).entries
+    for entry in entries:
+        (enclosure,) = entry.enclosures
+        assert enclosure.type == "audio/x-m4a" and enclosure.href.endswith(".m4a")
+        path = out_dir / enclosure.href.removeprefix("https://podcast.theduran.example/news-in-review/")
+        assert int(enclosure.length) == path.stat().st_size
+        tags = MP4(path).tags
+        assert tags is not None and tags["\xa9nam"] == [entry.title] and tags["\xa9alb"] == ["News in Review"]
+        assert meter(ffmpeg_exe, path)["I"] == pytest.approx(-16.0, abs=0.5)

@@ -19,7 +19,7 @@ _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 _CONTENT_TYPES = {
     ".mp3": "audio/mpeg",
-    ".m4a": "audio/mp4",
+    ".m4a": "audio/x-m4a",  # what Apple Podcasts lists for M4A enclosures
     ".mp4": "video/mp4",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
