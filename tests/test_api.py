@@ -15,9 +15,10 @@ PACKAGE = Path(mediapub.__file__).parent
 def test_public_names_are_pinned_and_sorted() -> None:
     assert mediapub.__all__ == sorted(mediapub.__all__)
     assert mediapub.__all__ == [
-        "ConfigError", "DryRunStorage", "Episode", "EpisodeError", "FFmpeg", "LocalStorage", "MediaError",
-        "MediapubError", "PublishContext", "PublishError", "PublishResult", "Reporter", "Show", "ShowSource",
-        "Storage", "StorageError", "UsageError", "__version__", "load_show", "publish",
+        "AudioSettings", "ConfigError", "DryRunStorage", "EncodedAudio", "Episode", "EpisodeError", "FFmpeg",
+        "FileCache", "LocalStorage", "MasterReport", "MediaError", "MediapubError", "PublishContext", "PublishError",
+        "PublishResult", "Reporter", "Show", "ShowSource", "Storage", "StorageError", "UsageError", "__version__",
+        "load_show", "master", "publish",
     ]  # fmt: skip
     for name in mediapub.__all__:
         assert hasattr(mediapub, name)

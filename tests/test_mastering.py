@@ -363,3 +363,14 @@ def test_a_show_published_as_aac_has_m4a_enclosures_with_tags(show_dir, out_dir,
         tags = MP4(path).tags
         assert tags is not None and tags["\xa9nam"] == [entry.title] and tags["\xa9alb"] == ["News in Review"]
         assert meter(ffmpeg_exe, path)["I"] == pytest.approx(-16.0, abs=0.5)
+
+
+def test_mastering_from_python(material, ffmpeg_exe, tmp_path) -> None:
+    import mediapub
+
+    source = material("python-api", kind="speech", lufs=-28.0)
+    result = mediapub.master(mediapub.FFmpeg(), source, tmp_path / "api.mp3", mediapub.AudioSettings(loudness=-18))
+    assert result.path == tmp_path / "api.mp3" and result.mime_type == "audio/mpeg"
+    assert result.report is not None and result.report.cached is False
+    assert meter(ffmpeg_exe, result.path)["I"] == pytest.approx(-18.0, abs=0.5)
+    assert [p.name for p in tmp_path.iterdir()] == ["api.mp3"]  # no partial files left beside it
