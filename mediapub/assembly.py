@@ -78,6 +78,11 @@ def joined_duration(programme: float, intro: Clip | None, outro: Clip | None, cr
     return total
 
 
+def lead_in(intro: Clip | None, crossfade: float, programme: float) -> float:
+    """How far into the output the programme starts: the intro, less the crossfade that overlaps it."""
+    return 0.0 if intro is None else intro.duration - fade_length(crossfade, intro, programme)
+
+
 def fade_length(crossfade: float, clip: Clip, programme: float) -> float:
     """A crossfade cannot be longer than either side of the join."""
     return round(min(crossfade, clip.duration, programme / 2), 3)

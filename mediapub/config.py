@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -20,7 +21,7 @@ from pydantic_core import ErrorDetails
 
 from .categories import category_problem
 from .errors import ConfigError
-from .images import artwork_problem
+from .images import artwork_problem, image_problem
 from .model import AudioSettings, Episode, Show, ShowSource
 
 M = TypeVar("M", bound=BaseModel)
@@ -55,7 +56,7 @@ def load_show(root: Path) -> ShowSource:
         data.setdefault("slug", folder.name)
         episode = _validate(Episode, data, episode_file)
         _check_recording(episode, episode_file)
-        _check_clips(episode.audio, episode_file)
+        _check_episode(episode, episode_file)
         loaded.append((episode, episode_file))
     _check_unique(loaded)
     loaded.sort(key=lambda item: (item[0].date, item[0].season or 0, item[0].number))
@@ -161,13 +162,27 @@ def _check_show(show: Show, show_file: Path) -> None:
         problem = category_problem(category.name, category.subcategory)
         if problem:
             raise ConfigError(problem, file=display_path(show_file), field=f"categories[{index}]")
-    artwork = _file_problem(show.artwork)
-    if artwork is None:
-        problem = artwork_problem(show.artwork)
-        artwork = f"{display_path(show.artwork)}: {problem}" if problem else None
-    if artwork:
-        raise ConfigError(artwork, file=display_path(show_file), field="artwork")
+    _check_image(show.artwork, show_file, "artwork", artwork_problem)
     _check_clips(show.audio, show_file)
+
+
+def _check_episode(episode: Episode, episode_file: Path) -> None:
+    """An episode's own artwork follows the show's rules; chapter images need only be JPEG or PNG."""
+    if episode.artwork is not None:
+        _check_image(episode.artwork, episode_file, "artwork", artwork_problem)
+    for index, chapter in enumerate(episode.chapters):
+        if chapter.image is not None:
+            _check_image(chapter.image, episode_file, f"chapters[{index}].image", image_problem)
+    _check_clips(episode.audio, episode_file)
+
+
+def _check_image(path: Path, file: Path, field: str, rules: Callable[[Path], str | None]) -> None:
+    problem = _file_problem(path)
+    if problem is None:
+        broken = rules(path)
+        problem = f"{display_path(path)}: {broken}" if broken else None
+    if problem:
+        raise ConfigError(problem, file=display_path(file), field=field)
 
 
 def _check_clips(audio: AudioSettings | None, file: Path) -> None:

@@ -18,7 +18,7 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from lxml import etree
 
-from .model import PublishedEpisode, Show
+from .model import JSON_CHAPTERS_TYPE, PublishedEpisode, Show
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -60,6 +60,7 @@ class _ItemFixups(BaseEntryExtension):
         self.explicit = False
         self.image_url: str | None = None
         self.description_html: str | None = None
+        self.chapters_url: str | None = None
 
     def extend_rss(self, item: etree._Element) -> etree._Element:
         if self.description_html is not None:
@@ -70,6 +71,10 @@ class _ItemFixups(BaseEntryExtension):
         if self.image_url:
             xml_elem(f"{{{ITUNES_NS}}}image", item).attrib["href"] = self.image_url
         xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = "true" if self.explicit else "false"
+        if self.chapters_url:
+            chapters = xml_elem(f"{{{PODCAST_NS}}}chapters", item)
+            chapters.attrib["url"] = self.chapters_url
+            chapters.attrib["type"] = JSON_CHAPTERS_TYPE
         return item
 
 
@@ -128,4 +133,8 @@ def _add_item(fg: FeedGenerator, show: Show, published: PublishedEpisode) -> Non
     entry.podcast.itunes_episode_type(episode.type)
     entry.podcast.itunes_author(show.author)
     entry.mediapub.description_html = published.notes.html
+    if published.image is not None:
+        entry.mediapub.image_url = published.image.url
+    if published.chapters is not None:
+        entry.mediapub.chapters_url = published.chapters.url
     entry.mediapub.explicit = show.explicit if episode.explicit is None else episode.explicit

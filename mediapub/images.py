@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,14 +32,10 @@ def read_image_info(path: Path) -> ImageInfo:
 
 def artwork_problem(path: Path) -> str | None:
     """Why ``path`` would be refused as podcast artwork, or None when it is acceptable."""
-    try:
-        info = read_image_info(path)
-    except ValueError as exc:
-        return str(exc)
-    if info.format not in FORMATS:
-        return f"is {info.format}; podcast artwork must be JPEG or PNG"
-    if path.suffix.lower() not in FORMATS[info.format]:
-        return f"is a {info.format} file but named {path.suffix or 'without an extension'}"
+    problem = image_problem(path, formats="podcast artwork must be JPEG or PNG")
+    if problem:
+        return problem
+    info = read_image_info(path)
     if info.width != info.height:
         return f"must be square, but is {info.width}x{info.height}"
     if not MIN_SIDE <= info.width <= MAX_SIDE:
@@ -46,3 +43,64 @@ def artwork_problem(path: Path) -> str | None:
     if info.mode == "CMYK":
         return "is CMYK; podcast apps need RGB"
     return None
+
+
+#: The cover inside the audio file: big enough for any player's screen, small enough not to bloat the download.
+EMBEDDED_SIDE, EMBEDDED_MAX_BYTES = 600, 200_000
+#: A chapter's picture inside the file is smaller still.
+CHAPTER_SIDE = 300
+
+
+def feed_artwork(path: Path) -> tuple[bytes, str]:
+    """The artwork as the feed links it: the file itself when it already meets the rules, else a converted copy.
+
+    A copy is made only when needed (over 3000 px, or not plain RGB, e.g. a PNG
+    with transparency or a palette) so the show's own bytes are served untouched.
+    """
+    with Image.open(path) as image:
+        if image.mode == "RGB" and max(image.size) <= MAX_SIDE:
+            return path.read_bytes(), path.suffix.lower()
+        converted = _rgb(image)
+        converted.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        return _jpeg(converted, quality=90), ".jpg"
+
+
+def embedded_cover(path: Path, side: int = EMBEDDED_SIDE, max_bytes: int = EMBEDDED_MAX_BYTES) -> bytes:
+    """A JPEG at most ``side`` pixels a side for the audio file's own tags, under ``max_bytes``."""
+    with Image.open(path) as image:
+        small = _rgb(image)
+    small.thumbnail((side, side), Image.Resampling.LANCZOS)  # square artwork stays square; others keep their shape
+    for quality in (88, 80, 72, 64, 56, 48, 40):
+        data = _jpeg(small, quality=quality)
+        if len(data) <= max_bytes:
+            return data
+    return data
+
+
+def image_problem(path: Path, *, formats: str = "use JPEG or PNG") -> str | None:
+    """Why ``path`` cannot be a picture in a feed (chapter images: any size or shape), or None."""
+    try:
+        info = read_image_info(path)
+    except ValueError as exc:
+        return str(exc)
+    if info.format not in FORMATS:
+        return f"is {info.format}; {formats}"
+    if path.suffix.lower() not in FORMATS[info.format]:
+        return f"is a {info.format} file but named {path.suffix or 'without an extension'}"
+    return None
+
+
+def _rgb(image: Image.Image) -> Image.Image:
+    """Plain RGB: transparency is laid on white (as apps would show it), palettes and CMYK converted."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, "white")
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
+
+
+def _jpeg(image: Image.Image, *, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()

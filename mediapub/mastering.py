@@ -46,7 +46,7 @@ from .model import AudioSettings, EncodedAudio, Loudness, MasterReport, MediaInf
 log = logging.getLogger(__name__)
 
 #: Bump when the same input and settings would give different bytes: it invalidates cached masters.
-ALGORITHM_VERSION = 1
+ALGORITHM_VERSION = 2
 #: Accept an encode whose integrated loudness is this close to the target (LU).
 TOLERANCE = 0.3
 MAX_ATTEMPTS = 5
@@ -204,6 +204,7 @@ def _master(
         limiter_ceiling_db=round(plan.ceiling, 2),
         duration=round(assembly.joined_duration(analysis.duration, intro, outro, settings.crossfade), 3),
         attempts=attempt,
+        timeline_offset=round(assembly.lead_in(intro, settings.crossfade, analysis.duration) - analysis.start, 3),
     )
 
 
@@ -466,7 +467,8 @@ def _report_to_json(report: MasterReport) -> dict[str, object]:
         "source": loudness(report.source),
         "output": loudness(report.output),
         **{name: getattr(report, name) for name in (
-            "target_loudness", "target_true_peak", "gain_db", "limiter_ceiling_db", "duration", "attempts")},
+            "target_loudness", "target_true_peak", "gain_db", "limiter_ceiling_db", "duration", "attempts",
+            "timeline_offset")},
     }  # fmt: skip
 
 

@@ -9,6 +9,7 @@ need types, not validation. This module imports nothing else from mediapub.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from pydantic import (
     Strict,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -36,6 +38,8 @@ URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: Podcast apps sort and display by date; RFC 2822 dates need four-digit years, and no podcast predates 1970.
 EARLIEST_DATE = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: The media type the Podcasting 2.0 namespace gives JSON chapters files.
+JSON_CHAPTERS_TYPE = "application/json+chapters"
 #: A week, in seconds: longer than any episode, shorter than anything absurd.
 LONGEST_TIME = 7 * 24 * 3600
 
@@ -242,6 +246,13 @@ class AudioSettings(Frozen):
         return self.model_copy(update={name: getattr(overrides, name) for name in overrides.model_fields_set})
 
 
+class TagSettings(Frozen):
+    """``[tags]`` in show.toml: how tags are written into the audio files."""
+
+    #: ID3v2.4 (UTF-8, the default), or 2.3 for old players and car stereos.
+    id3_version: Literal[3, 4] = 4
+
+
 class PublishSettings(Frozen):
     """Where ``mediapub publish`` writes when the command line does not say.
 
@@ -278,7 +289,9 @@ class Show(Frozen):
     copyright: Text | None = None
     type: Literal["episodic", "serial"] = "episodic"
     guid: UUID | None = None
+    publisher: Text | None = None
     audio: AudioSettings = AudioSettings()
+    tags: TagSettings = TagSettings()
     publish: PublishSettings = PublishSettings()
 
 
@@ -290,11 +303,23 @@ class Article(Frozen):
 
 
 class Chapter(Frozen):
-    """A chapter mark; ``url`` is usually the article the chapter discusses."""
+    """A chapter mark; ``url`` is usually the article the chapter discusses.
+
+    A chapter ends where the next begins (the last at the end of the audio)
+    unless ``end`` says otherwise; ``image`` is shown while it plays.
+    """
 
     start: Seconds
     title: Text
     url: HttpUrl | None = None
+    end: Seconds | None = None
+    image: LocalPath | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> Chapter:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"ends ({self.end:g} s) before it starts ({self.start:g} s)")
+        return self
 
 
 class Episode(Frozen):
@@ -315,6 +340,7 @@ class Episode(Frozen):
     explicit: Flag | None = None
     type: Literal["full", "trailer", "bonus"] = "full"
     audio: AudioSettings | None = None
+    artwork: LocalPath | None = None
     guid: Text | None = None
 
     @field_validator("date", mode="before")
@@ -347,6 +373,12 @@ class Episode(Frozen):
         starts = [chapter.start for chapter in value]
         if starts != sorted(starts) or len(set(starts)) != len(starts):
             raise ValueError("chapters must be listed in order of their start times, without repeats")
+        for index, (chapter, following) in enumerate(itertools.pairwise(value)):
+            if chapter.end is not None and chapter.end > following.start:
+                raise ValueError(
+                    f'chapter {index + 1} ("{chapter.title}") ends at {chapter.end:g} s, '
+                    f"after chapter {index + 2} starts at {following.start:g} s"
+                )
         return value
 
 
@@ -384,6 +416,17 @@ class MediaInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ChapterMark:
+    """A chapter on the published audio's timeline (seconds), ready for tags and the JSON chapters file."""
+
+    start: float
+    end: float
+    title: str
+    url: str | None = None
+    image: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Loudness:
     """One loudness measurement (EBU R128): LUFS, LU and dB, as ffmpeg's meter reports them."""
 
@@ -418,6 +461,8 @@ class MasterReport:
     #: Encodes it took to land on target (1 unless the limiter or codec moved the loudness a lot).
     attempts: int
     cached: bool = False
+    #: Where the recording's time 0 sits in the output (s): after an intro, before trimmed silence.
+    timeline_offset: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -427,6 +472,7 @@ class MasterReport:
             "gain_db": self.gain_db,
             "limiter_ceiling_db": self.limiter_ceiling_db,
             "duration": self.duration,
+            "timeline_offset": self.timeline_offset,
             "attempts": self.attempts,
             "cached": self.cached,
         }
@@ -475,6 +521,10 @@ class PublishedEpisode:
     notes: ShowNotes
     mastering: MasterReport | None = None
     loudness_plot: StoredObject | None = None
+    chapters: StoredObject | None = None
+    image: StoredObject | None = None
+    #: Other files stored for the episode (chapter images).
+    extras: tuple[StoredObject, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

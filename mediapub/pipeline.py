@@ -14,11 +14,13 @@ import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
-from . import mastering, notes, plot, tagging
+from . import chapters, images, mastering, notes, plot, tagging
 from ._version import __version__
 from .cache import FileCache
-from .errors import EpisodeError, MediapubError
+from .config import display_path
+from .errors import ConfigError, EpisodeError, MediapubError
 from .feed import FeedLinks, build_feed
 from .ffmpeg import FFmpeg
 from .manifest import MANIFEST_KEY, EpisodeRecord, Manifest, podcast_guid_for
@@ -60,14 +62,26 @@ class PublishContext:
 
 
 @dataclass(frozen=True, slots=True)
+class _Pending:
+    """A file made ready to store under a content-addressed key."""
+
+    key: str
+    data: bytes | Path
+
+
+@dataclass(frozen=True, slots=True)
 class _Prepared:
-    """An episode made ready in the work folder, not yet stored."""
+    """An episode made ready in the work folder, not yet stored: its audio and the files beside it."""
 
     episode: Episode
     guid: str
     audio: EncodedAudio
-    key: str
+    media: _Pending
     notes: ShowNotes
+    plot: _Pending | None
+    chapters: _Pending | None
+    image: _Pending | None
+    chapter_images: tuple[_Pending, ...]
 
 
 def publish(source: ShowSource, context: PublishContext) -> PublishResult:
@@ -79,6 +93,8 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
     podcast_guid, derived = _podcast_guid(show, manifest, feed_url)
 
     recordings = {episode.slug: _probe(episode, context.ffmpeg) for episode in source.episodes}
+    for episode in source.episodes:
+        _check_chapters(episode, recordings[episode.slug], source)
     with tempfile.TemporaryDirectory(prefix="mediapub-") as work:
         prepared: list[_Prepared] = []
         failures: list[EpisodeError] = []
@@ -91,17 +107,19 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
         if failures:
             raise PublishError(failures)
 
-        artwork_key = _content_key("artwork", "cover", show.artwork.suffix.lower(), sha256_of(show.artwork))
-        artwork = storage.put(artwork_key, show.artwork, cache_control=IMMUTABLE)
+        artwork = _put(storage, _artwork(show.artwork))
         published = [
             PublishedEpisode(
                 episode=item.episode,
                 guid=item.guid,
-                media=storage.put(item.key, item.audio.path, cache_control=IMMUTABLE),
+                media=_put(storage, item.media),
                 duration=item.audio.duration,
                 notes=item.notes,
                 mastering=item.audio.report,
-                loudness_plot=_put_plot(storage, item),
+                loudness_plot=_put(storage, item.plot),
+                chapters=_put(storage, item.chapters),
+                image=_put(storage, item.image),
+                extras=tuple(_put(storage, pending) for pending in item.chapter_images),
             )
             for item in prepared
         ]
@@ -118,13 +136,10 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
             f'first publish here: pin this show\'s identity by adding guid = "{podcast_guid}" to show.toml, '
             "so episode GUIDs stay the same if the show moves"
         )
-    for stored in (artwork, *(item.media for item in published), manifest_object, feed):
+    objects = (artwork, *_episode_objects(published), manifest_object, feed)
+    for stored in objects:
         log.info("%s %s (%d bytes)", "stored" if stored.written else "unchanged", stored.key, stored.size)
-    return PublishResult(
-        episodes=tuple(published),
-        objects=(artwork, *_episode_objects(published), manifest_object, feed),
-        feed=feed,
-    )
+    return PublishResult(episodes=tuple(published), objects=objects, feed=feed)
 
 
 def _podcast_guid(show: Show, manifest: Manifest, feed_url: str) -> tuple[str, bool]:
@@ -151,10 +166,18 @@ def _probe(episode: Episode, ffmpeg: FFmpeg) -> MediaInfo:
     return info
 
 
+def _check_chapters(episode: Episode, recording: MediaInfo, source: ShowSource) -> None:
+    """Chapters must fall inside the recording: a config mistake, caught before any audio work."""
+    problem = chapters.outside_audio(episode.chapters, recording.duration)
+    if problem:
+        index, message = problem
+        raise ConfigError(message, file=display_path(source.episode_files[episode.slug]), field=f"chapters[{index}]")
+
+
 def _prepare(
     show: Show, episode: Episode, recording: MediaInfo, guid: str, feed_url: str, work: Path, context: PublishContext
 ) -> _Prepared:
-    """Encode, describe and tag one episode inside the work folder."""
+    """Master, describe and tag one episode inside the work folder."""
     assert isinstance(episode.recording, Path)
     settings = show.audio.merged(episode.audio)
     codec = mastering.codec_for(settings)
@@ -167,35 +190,73 @@ def _prepare(
             cache=context.cache,
             on_progress=advance,
         )
+    folder = f"episodes/{episode.slug}"
+    offset = encoded.report.timeline_offset if encoded.report else 0.0
+    marks = chapters.place_chapters(episode.chapters, encoded.duration, offset)
+    pictures = {path: images.embedded_cover(path, side=images.CHAPTER_SIDE) for path in _chapter_pictures(episode)}
+    picture_files = {path: _content_key(folder, "chapter", path.suffix.lower(), sha256_of(path)) for path in pictures}
     show_notes = notes.render_notes(episode)
-    values = tagging.TagValues(
-        show=show,
-        episode=episode,
+    tags = tagging.episode_tags(
+        show,
+        episode,
         guid=guid,
         description=show_notes.text,
         feed_url=feed_url,
         episode_url=str(episode.youtube or show.link),
+        cover=images.embedded_cover(episode.artwork or show.artwork),
+        chapters=marks,
+        chapter_images=pictures,
     )
-    tagging.write_tags(encoded.path, values)
-    key = _content_key(f"episodes/{episode.slug}", episode.slug, f".{encoded.extension}", sha256_of(encoded.path))
-    return _Prepared(episode=episode, guid=guid, audio=encoded, key=key, notes=show_notes)
+    tagging.write_tags(encoded.path, tags, context.ffmpeg, id3_version=show.tags.id3_version)
+
+    chapter_file = None
+    if marks:
+        urls = {path: context.storage.public_url(key) for path, key in picture_files.items()}
+        document = chapters.chapters_json(marks, title=episode.title, podcast=show.title, images=urls)
+        chapter_file = _Pending(_content_key(folder, "chapters", ".json", sha256_of(document)), document)
+    plot_file = None
+    if encoded.report is not None:
+        picture = plot.loudness_plot(encoded.report, f"{episode.number}: {episode.title}")
+        plot_file = _Pending(_content_key(folder, "loudness", ".png", sha256_of(picture)), picture)
+    return _Prepared(
+        episode=episode,
+        guid=guid,
+        audio=encoded,
+        media=_Pending(
+            _content_key(folder, episode.slug, f".{encoded.extension}", sha256_of(encoded.path)), encoded.path
+        ),
+        notes=show_notes,
+        plot=plot_file,
+        chapters=chapter_file,
+        image=_artwork(episode.artwork) if episode.artwork else None,
+        chapter_images=tuple(_Pending(key, path) for path, key in picture_files.items()),
+    )
 
 
-def _put_plot(storage: Storage, item: _Prepared) -> StoredObject | None:
-    """The loudness-over-time picture, beside the episode's media, for producers to look at."""
-    if item.audio.report is None:
+def _chapter_pictures(episode: Episode) -> list[Path]:
+    return list(dict.fromkeys(chapter.image for chapter in episode.chapters if chapter.image is not None))
+
+
+def _artwork(path: Path) -> _Pending:
+    """Artwork as the feed links it (converted only if it has to be), under a key naming its content."""
+    data, suffix = images.feed_artwork(path)
+    return _Pending(_content_key("artwork", "cover", suffix, sha256_of(data)), data)
+
+
+@overload
+def _put(storage: Storage, pending: _Pending) -> StoredObject: ...
+@overload
+def _put(storage: Storage, pending: None) -> None: ...
+def _put(storage: Storage, pending: _Pending | None) -> StoredObject | None:
+    if pending is None:
         return None
-    image = plot.loudness_plot(item.audio.report, f"{item.episode.number}: {item.episode.title}")
-    key = _content_key(f"episodes/{item.episode.slug}", "loudness", ".png", sha256_of(image))
-    return storage.put(key, image, cache_control=IMMUTABLE)
+    return storage.put(pending.key, pending.data, cache_control=IMMUTABLE)
 
 
 def _episode_objects(published: list[PublishedEpisode]) -> list[StoredObject]:
-    objects = []
+    objects: list[StoredObject] = []
     for item in published:
-        objects.append(item.media)
-        if item.loudness_plot is not None:
-            objects.append(item.loudness_plot)
+        objects += [obj for obj in (item.media, item.image, item.chapters, *item.extras, item.loudness_plot) if obj]
     return objects
 
 
