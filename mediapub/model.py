@@ -416,6 +416,24 @@ class MediaInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtractedArticle:
+    """What one news page says, as the extractor read it: the article the URL points at, nothing else."""
+
+    #: The URL that was asked for (after redirects), and the page's own canonical URL when it gives one.
+    url: str
+    canonical_url: str | None
+    title: str | None
+    site_name: str | None
+    authors: tuple[str, ...]
+    published: dt.date | None
+    image: str | None
+    #: The main text, paragraphs separated by blank lines; no navigation, teasers or appeals.
+    text: str
+    #: The outlet a "Via <outlet>" credit names, kept as the source rather than as body text.
+    via: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChapterMark:
     """A chapter on the published audio's timeline (seconds), ready for tags and the JSON chapters file."""
 
