@@ -7,6 +7,7 @@ failed. Tracebacks appear only with ``--debug``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -22,13 +23,17 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from ._version import __version__
+from .articles import ArticleCache, ArticleOptions, read_articles
 from .cache import ENV_VAR as CACHE_ENV_VAR
 from .cache import FileCache, default_cache_dir
 from .config import SHOW_FILE, display_path, load_show
-from .errors import ConfigError, MediapubError, UsageError
+from .errors import ConfigError, MediaError, MediapubError, UsageError
+from .extract import decode_html, extract_article
+from .fetch import FetchFailure, fetch_pages
 from .ffmpeg import FFmpeg
 from .mastering import master
-from .model import AudioSettings, BaseUrl, MasterReport, PublishResult, url_scheme
+from .model import Article, ArticleNote, AudioSettings, BaseUrl, Episode, MasterReport, PublishResult, url_scheme
+from .notes import render_notes
 from .pipeline import PublishContext, PublishError, publish
 from .plot import loudness_plot
 from .progress import Reporter
@@ -87,6 +92,22 @@ def _cache_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def _article_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in (
+        click.option("--strict", is_flag=True, help="An article that cannot be fetched or read is an error."),
+        click.option("--refresh", is_flag=True, help="Fetch linked articles again even if they are cached."),
+        click.option("--offline", is_flag=True, help="Never fetch: use the article cache only."),
+    ):
+        command = option(command)
+    return command
+
+
+def _article_settings(offline: bool, refresh: bool, strict: bool) -> ArticleOptions:
+    if offline and refresh:
+        raise UsageError("--offline and --refresh contradict each other: pick one")
+    return ArticleOptions(offline=offline, refresh=refresh, strict=strict)
+
+
 @cli.command("publish")
 @click.argument("show_dir", required=False, default="episodes", type=click.Path(path_type=Path, file_okay=False))
 @click.option(
@@ -98,9 +119,18 @@ def _cache_option(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--dry-run", is_flag=True, help="Do all the work in a temporary folder and list what would be written.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (no progress output).")
 @_cache_option
+@_article_options
 @_debug_options
 def publish_command(
-    show_dir: Path, out: Path | None, base_url: str | None, dry_run: bool, as_json: bool, no_cache: bool
+    show_dir: Path,
+    out: Path | None,
+    base_url: str | None,
+    dry_run: bool,
+    as_json: bool,
+    no_cache: bool,
+    offline: bool,
+    refresh: bool,
+    strict: bool,
 ) -> None:
     """Publish every episode under SHOW_DIR (default ./episodes), then the feed."""
     source = load_show(show_dir)
@@ -110,7 +140,15 @@ def publish_command(
         storage = DryRunStorage(storage)
     reporter = Reporter(Console(stderr=True, soft_wrap=True), progress=not as_json)
     cache = None if no_cache else FileCache(default_cache_dir())
-    result = publish(source, PublishContext(storage=storage, ffmpeg=FFmpeg(), reporter=reporter, cache=cache))
+    context = PublishContext(
+        storage=storage,
+        ffmpeg=FFmpeg(),
+        reporter=reporter,
+        cache=cache,
+        articles=_article_settings(offline, refresh, strict),
+        dry_run=dry_run,
+    )
+    result = publish(source, context)
     summary = summarize(result, dry_run=dry_run)
     summary["feed"]["path"] = display_path((folder / result.feed.key).resolve())
     if as_json:
@@ -196,6 +234,82 @@ def master_command(
         click.echo(json.dumps(report, indent=2))
     else:
         click.echo(_loudness_line(encoded.report))
+
+
+@cli.command("notes")
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--format", "form", type=click.Choice(["markdown", "html", "json"]), default="markdown",
+              help="What to print (default markdown).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--html", "as_html", is_flag=True, help="Same as --format html.")
+@click.option("--markdown", "as_markdown", is_flag=True, help="Same as --format markdown.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="Article cache (default: none).")
+@_article_options
+@_debug_options
+def notes_command(
+    urls: tuple[str, ...],
+    form: str,
+    as_json: bool,
+    as_html: bool,
+    as_markdown: bool,
+    cache_dir: Path | None,
+    offline: bool,
+    refresh: bool,
+    strict: bool,
+) -> None:
+    """Show notes for the articles at URLS: headline, source, date, summary and link for each."""
+    form = "json" if as_json else "html" if as_html else "markdown" if as_markdown else form
+    articles = []
+    for url in urls:
+        try:
+            articles.append(Article.model_validate({"url": url}))
+        except ValidationError:
+            raise UsageError(f"{url}: not an http(s) URL") from None
+    episode = Episode.model_construct(summary="", articles=tuple(articles), chapters=())
+    reporter = Reporter(Console(stderr=True, soft_wrap=True), progress=form != "json")
+    cache = ArticleCache(cache_dir) if cache_dir else None
+    notes = read_articles(tuple(articles), cache, _article_settings(offline, refresh, strict), reporter.warn)
+    rendered = render_notes(episode, notes)
+    if form == "json":
+        click.echo(json.dumps({"summary": rendered.summary, "articles": [_note_json(n) for n in notes]}, indent=2,
+                              ensure_ascii=False))  # fmt: skip
+    else:
+        click.echo(rendered.html if form == "html" else rendered.markdown.strip())
+
+
+@cli.command("extract")
+@click.argument("source")
+@click.option("--json", "as_json", is_flag=True, help="Print every field as JSON.")
+@_debug_options
+def extract_command(source: str, as_json: bool) -> None:
+    """Read one article from a URL or a saved HTML file: its headline, source, author, date and text."""
+    path = Path(source)
+    if url_scheme(source) in ("http", "https"):
+        page = fetch_pages([source])[source]
+        if isinstance(page, FetchFailure):
+            raise MediaError(page.reason, subject=source)
+        html, url = decode_html(page.body, page.charset), page.final_url
+    elif url_scheme(source):
+        raise UsageError(f"{source}: only http(s) URLs and local files can be read")
+    elif path.is_file():
+        html, url = decode_html(path.read_bytes(), None), path.resolve().as_uri()
+    else:
+        raise UsageError(f"{source}: no such file")
+    try:
+        article = extract_article(html, url)
+    except ValueError as exc:
+        raise MediaError(f"no article found ({exc})", subject=source) from None
+    if as_json:
+        fields = {**dataclasses.asdict(article), "published": article.published and article.published.isoformat()}
+        click.echo(json.dumps(fields, indent=2, ensure_ascii=False))
+        return
+    byline = ", ".join(part for part in (article.via or article.site_name, ", ".join(article.authors),
+                                          article.published and article.published.isoformat()) if part)  # fmt: skip
+    click.echo(f"{article.title or '(no headline)'}\n{byline}\n\n{article.text}")
+
+
+def _note_json(note: ArticleNote) -> dict[str, Any]:
+    return {**dataclasses.asdict(note), "published": note.published and note.published.isoformat()}
 
 
 def _loudness_line(report: MasterReport) -> str:

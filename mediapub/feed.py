@@ -122,7 +122,8 @@ def _add_item(fg: FeedGenerator, show: Show, published: PublishedEpisode) -> Non
     entry.guid(published.guid, permalink=False)
     entry.pubDate(episode.date)
     entry.enclosure(published.media.url, str(published.media.size), published.media.content_type)
-    entry.description(published.notes.html)  # rewritten as CDATA by _ItemFixups
+    description = published.notes.description or published.notes.html  # within Apple's 4000 bytes
+    entry.description(description)  # rewritten as CDATA by _ItemFixups
     entry.content(published.notes.html, type="CDATA")
     if episode.youtube:
         entry.link(href=str(episode.youtube))
@@ -132,7 +133,7 @@ def _add_item(fg: FeedGenerator, show: Show, published: PublishedEpisode) -> Non
         entry.podcast.itunes_season(episode.season)
     entry.podcast.itunes_episode_type(episode.type)
     entry.podcast.itunes_author(show.author)
-    entry.mediapub.description_html = published.notes.html
+    entry.mediapub.description_html = description
     if published.image is not None:
         entry.mediapub.image_url = published.image.url
     if published.chapters is not None:

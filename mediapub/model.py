@@ -434,6 +434,19 @@ class ExtractedArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class ArticleNote:
+    """One linked article as the show notes list it; ``problem`` says why it could not be read."""
+
+    url: str
+    title: str
+    source: str | None = None
+    authors: tuple[str, ...] = ()
+    published: dt.date | None = None
+    summary: str | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChapterMark:
     """A chapter on the published audio's timeline (seconds), ready for tags and the JSON chapters file."""
 
@@ -509,11 +522,19 @@ class EncodedAudio:
 
 @dataclass(frozen=True, slots=True)
 class ShowNotes:
-    """Show notes in every form a consumer needs."""
+    """Show notes in every form a consumer needs.
+
+    ``html`` is the whole notes (``content:encoded``, pages); ``description`` the
+    same within Apple's 4000-byte limit for ``<description>``.
+    """
 
     html: str
     markdown: str
     text: str
+    description: str = ""
+    #: A sentence or three on what the articles say, for pages and previews.
+    summary: str = ""
+    articles: tuple[ArticleNote, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,19 +1,24 @@
 """The show-notes stage: what apps, pages and the MP3's comment say about an episode.
 
-At this stage notes are the summary from episode.toml followed by the linked
-articles as a list of links; fetching and summarizing the articles plugs in
-here later. All HTML leaves through ``sanitize_html``, so whatever a producer
-or an article puts in, only a safe set of tags reaches the feed and pages.
+Notes are the summary from episode.toml, then each linked article as its
+headline (linked), source and date, the time the episode reaches it, and a
+short summary of it (read by the articles stage). All HTML leaves through
+``sanitize_html``, so whatever a producer or an article puts in, only a safe
+set of tags reaches the feed and pages.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import nh3
 
-from .model import Article, Episode, ShowNotes
+from .model import Article, ArticleNote, ChapterMark, Episode, ShowNotes
+from .summarize import combined_summary
 
 ALLOWED_TAGS = frozenset({"p", "br", "a", "ul", "ol", "li", "strong", "em", "b", "i", "blockquote", "h3", "h4"})
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
@@ -31,30 +36,122 @@ def sanitize_html(markup: str) -> str:
     )
 
 
-def render_notes(episode: Episode) -> ShowNotes:
-    """Render the episode's notes as sanitized HTML, Markdown and plain text."""
-    paragraphs = _paragraphs(episode.summary)
-    articles = [(_article_label(article), str(article.url)) for article in episode.articles]
+#: Apple Podcasts shows at most this many bytes of an episode's ``<description>``.
+DESCRIPTION_LIMIT = 4000
+HEADING = "Articles discussed in this episode"
 
-    markup = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+
+def render_notes(
+    episode: Episode, articles: Sequence[ArticleNote] | None = None, chapters: Sequence[ChapterMark] = ()
+) -> ShowNotes:
+    """The episode's notes as sanitized HTML, Markdown and plain text: its summary first, then the articles.
+
+    ``articles`` are what the articles stage read (without it, the links from
+    episode.toml); a chapter whose URL is an article's puts its time beside it.
+    """
+    notes = list(articles) if articles is not None else [_unread(article) for article in episode.articles]
+    times = {chapter.url: chapter.start for chapter in chapters if chapter.url}
+    paragraphs = _paragraphs(episode.summary)
+    items = [_Item(note, times.get(note.url)) for note in notes]
+
+    intro = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    listing = f"<p>{HEADING}:</p><ul>{''.join(item.html() for item in items)}</ul>" if items else ""
     markdown = "\n\n".join(paragraphs)
     text = "\n\n".join(paragraphs)
-    if articles:
-        items = "".join(f'<li><a href="{html.escape(url)}">{html.escape(label)}</a></li>' for label, url in articles)
-        markup += f"<p>Articles discussed in this episode:</p><ul>{items}</ul>"
-        markdown += "\n\n## Articles discussed in this episode\n\n"
-        markdown += "\n".join(f"- [{_escape_markdown(label)}](<{url}>)" for label, url in articles)
-        text += "\n\nArticles discussed in this episode:\n" + "\n".join(f"- {label}: {url}" for label, url in articles)
-    return ShowNotes(html=sanitize_html(markup), markdown=markdown + "\n", text=text)
+    if items:
+        markdown += f"\n\n## {HEADING}\n\n" + "\n".join(item.markdown() for item in items)
+        text += f"\n\n{HEADING}:\n" + "\n".join(item.text() for item in items)
+    return ShowNotes(
+        html=sanitize_html(intro + listing),
+        markdown=markdown + "\n",
+        text=text,
+        description=_description(paragraphs, items),
+        summary=combined_summary([note.summary for note in notes if note.summary]),
+        articles=tuple(notes),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """One article in the list, in each output format."""
+
+    note: ArticleNote
+    time: float | None
+
+    def details(self) -> str:
+        parts = [part for part in (self.note.source, _date(self.note.published)) if part]
+        if self.time is not None:
+            parts.append(f"at {_clock(self.time)}")
+        return "; ".join(parts)
+
+    def html(self) -> str:
+        link = f'<a href="{html.escape(self.note.url)}">{html.escape(self.note.title)}</a>'
+        details = f" ({html.escape(self.details())})" if self.details() else ""
+        summary = f"<br>{html.escape(self.note.summary)}" if self.note.summary else ""
+        return f"<li>{link}{details}{summary}</li>"
+
+    def markdown(self) -> str:
+        details = f" — {_escape_markdown(self.details())}" if self.details() else ""
+        line = f"- [{_escape_markdown(self.note.title)}](<{self.note.url}>){details}"
+        return line + (f"\n  {_escape_markdown(self.note.summary)}" if self.note.summary else "")
+
+    def text(self) -> str:
+        details = f" ({self.details()})" if self.details() else ""
+        line = f"- {self.note.title}{details}: {self.note.url}"
+        return line + (f"\n  {self.note.summary}" if self.note.summary else "")
+
+
+def _description(paragraphs: list[str], items: list[_Item]) -> str:
+    """The notes cut to Apple's byte limit at whole elements: as many paragraphs and articles as fit."""
+    kept = ""
+    for paragraph in paragraphs:
+        candidate = kept + f"<p>{html.escape(paragraph)}</p>"
+        if _bytes(candidate) > DESCRIPTION_LIMIT:
+            return kept + _shortened(paragraph, DESCRIPTION_LIMIT - _bytes(kept))
+        kept = candidate
+    listed = ""
+    for item in items:
+        candidate = f"<p>{HEADING}:</p><ul>{listed + item.html()}</ul>"
+        if _bytes(kept + candidate) > DESCRIPTION_LIMIT:
+            break
+        listed += item.html()
+    return sanitize_html(kept + (f"<p>{HEADING}:</p><ul>{listed}</ul>" if listed else ""))
+
+
+def _shortened(paragraph: str, budget: int) -> str:
+    """``<p>`` with as many whole words of ``paragraph`` as fit in ``budget`` bytes, and an ellipsis."""
+    words = paragraph.split()
+    low, high = 0, len(words)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _bytes(f"<p>{html.escape(' '.join(words[:middle]))} …</p>") <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return f"<p>{html.escape(' '.join(words[:low]))} …</p>" if low else ""
+
+
+def _bytes(markup: str) -> int:
+    return len(sanitize_html(markup).encode("utf-8"))
+
+
+def _unread(article: Article) -> ArticleNote:
+    return ArticleNote(url=str(article.url), title=article.title or str(article.url))
+
+
+def _date(value: dt.date | None) -> str | None:
+    return f"{value.day} {value:%B %Y}" if value else None
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
 
 
 def _paragraphs(text: str) -> list[str]:
     """Blank lines separate paragraphs; single newlines inside one are just wrapping."""
     return [" ".join(block.split()) for block in re.split(r"\n\s*\n", text) if block.strip()]
-
-
-def _article_label(article: Article) -> str:
-    return article.title or str(article.url)
 
 
 def _escape_markdown(text: str) -> str:

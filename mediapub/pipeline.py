@@ -10,14 +10,16 @@ and, last, the feed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import overload
 
-from . import chapters, images, mastering, notes, plot, tagging
+from . import articles, chapters, images, mastering, notes, plot, tagging
 from ._version import __version__
+from .articles import ArticleOptions
 from .cache import FileCache
 from .config import display_path
 from .errors import ConfigError, EpisodeError, MediapubError
@@ -25,6 +27,7 @@ from .feed import FeedLinks, build_feed
 from .ffmpeg import FFmpeg
 from .manifest import MANIFEST_KEY, EpisodeRecord, Manifest, podcast_guid_for
 from .model import (
+    ArticleNote,
     EncodedAudio,
     Episode,
     MediaInfo,
@@ -59,6 +62,10 @@ class PublishContext:
     reporter: Reporter
     #: Where finished masters are kept so an unchanged recording is not processed again; None turns it off.
     cache: FileCache | None = None
+    #: How linked articles may be fetched (``--offline``, ``--refresh``, ``--strict``).
+    articles: ArticleOptions = field(default_factory=ArticleOptions)
+    #: A dry run leaves the show folder alone too: the article cache is read, never written.
+    dry_run: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +102,18 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
     recordings = {episode.slug: _probe(episode, context.ffmpeg) for episode in source.episodes}
     for episode in source.episodes:
         _check_chapters(episode, recordings[episode.slug], source)
+    read = _read_articles(source, context)
     with tempfile.TemporaryDirectory(prefix="mediapub-") as work:
         prepared: list[_Prepared] = []
         failures: list[EpisodeError] = []
         for episode in source.episodes:
             guid = manifest.guid_for(episode, podcast_guid)
             try:
-                prepared.append(_prepare(show, episode, recordings[episode.slug], guid, feed_url, Path(work), context))
+                prepared.append(
+                    _prepare(
+                        show, episode, recordings[episode.slug], read[episode.slug], guid, feed_url, Path(work), context
+                    )
+                )
             except MediapubError as exc:
                 failures.append(EpisodeError(episode.slug, exc))
         if failures:
@@ -174,8 +186,39 @@ def _check_chapters(episode: Episode, recording: MediaInfo, source: ShowSource) 
         raise ConfigError(message, file=display_path(source.episode_files[episode.slug]), field=f"chapters[{index}]")
 
 
+def _read_articles(source: ShowSource, context: PublishContext) -> dict[str, tuple[ArticleNote, ...]]:
+    """Every episode's linked articles, read before any audio work (``--strict`` fails fast here)."""
+    cache = articles.ArticleCache(source.root / articles.CACHE_FOLDER, read_only=context.dry_run)
+    read: dict[str, tuple[ArticleNote, ...]] = {}
+    failures: list[EpisodeError] = []
+    for episode in source.episodes:
+        if not episode.articles:
+            read[episode.slug] = ()
+            continue
+        warn = functools.partial(_warn_about, context.reporter, episode.slug)
+        try:
+            with context.reporter.task(f"Reading {len(episode.articles)} articles for {episode.slug}"):
+                read[episode.slug] = articles.read_articles(episode.articles, cache, context.articles, warn)
+        except MediapubError as exc:
+            failures.append(EpisodeError(episode.slug, exc))
+    if failures:
+        raise PublishError(failures)
+    return read
+
+
+def _warn_about(reporter: Reporter, slug: str, text: str) -> None:
+    reporter.warn(f"episode {slug}: {text}")
+
+
 def _prepare(
-    show: Show, episode: Episode, recording: MediaInfo, guid: str, feed_url: str, work: Path, context: PublishContext
+    show: Show,
+    episode: Episode,
+    recording: MediaInfo,
+    article_notes: tuple[ArticleNote, ...],
+    guid: str,
+    feed_url: str,
+    work: Path,
+    context: PublishContext,
 ) -> _Prepared:
     """Master, describe and tag one episode inside the work folder."""
     assert isinstance(episode.recording, Path)
@@ -195,7 +238,7 @@ def _prepare(
     marks = chapters.place_chapters(episode.chapters, encoded.duration, offset)
     pictures = {path: images.embedded_cover(path, side=images.CHAPTER_SIDE) for path in _chapter_pictures(episode)}
     picture_files = {path: _content_key(folder, "chapter", path.suffix.lower(), sha256_of(path)) for path in pictures}
-    show_notes = notes.render_notes(episode)
+    show_notes = notes.render_notes(episode, article_notes, marks)
     tags = tagging.episode_tags(
         show,
         episode,

@@ -27,13 +27,13 @@ def test_public_names_are_pinned_and_sorted() -> None:
 #: Who may import whom. Stages run in sequence and meet only in the pipeline, so a stage
 #: never imports another stage; the core imports only errors; only the edge sees the pipeline.
 CORE = {"model", "errors", "_version", "categories", "cache"}
-SUPPORT = {"ffmpeg", "images", "progress", "storage", "loudness"}
-STAGES = {"mastering", "tagging", "notes", "feed", "config", "manifest", "plot", "chapters"}
+SUPPORT = {"ffmpeg", "images", "progress", "storage", "loudness", "fetch", "extract", "summarize"}
+STAGES = {"mastering", "tagging", "notes", "feed", "config", "manifest", "plot", "chapters", "articles"}
 ALLOWED = {
     **{name: set() for name in CORE},
-    **dict.fromkeys(SUPPORT, CORE | {"storage"}),
+    **dict.fromkeys(SUPPORT, CORE | {"storage", "summarize"}),
     "assembly": CORE | {"ffmpeg", "loudness"},  # the mastering stage's helper for intros and outros
-    **dict.fromkeys(STAGES, CORE | {"ffmpeg", "images", "loudness", "assembly"}),
+    **dict.fromkeys(STAGES, CORE | {"ffmpeg", "images", "loudness", "assembly", "fetch", "extract", "summarize"}),
     "pipeline": CORE | SUPPORT | STAGES,
     "cli": CORE | SUPPORT | STAGES | {"pipeline"},
 }
