@@ -357,6 +357,9 @@ def summarize(result: PublishResult, *, dry_run: bool) -> dict[str, Any]:
                 "size": item.media.size,
                 "loudness": item.mastering.to_dict() if item.mastering else None,
                 "loudness_plot": item.loudness_plot.url if item.loudness_plot else None,
+                "notes": item.notes_file.url if item.notes_file else None,
+                "notes_summary": item.notes.summary,
+                "articles": [_note_json(note) for note in item.notes.articles],
             }
             for item in result.episodes
         ],

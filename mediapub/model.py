@@ -562,6 +562,8 @@ class PublishedEpisode:
     loudness_plot: StoredObject | None = None
     chapters: StoredObject | None = None
     image: StoredObject | None = None
+    #: The notes as Markdown, for people (and sites) that would rather read than parse a feed.
+    notes_file: StoredObject | None = None
     #: Other files stored for the episode (chapter images).
     extras: tuple[StoredObject, ...] = ()
 

@@ -86,6 +86,7 @@ class _Prepared:
     media: _Pending
     notes: ShowNotes
     plot: _Pending | None
+    notes_file: _Pending
     chapters: _Pending | None
     image: _Pending | None
     chapter_images: tuple[_Pending, ...]
@@ -129,6 +130,7 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
                 notes=item.notes,
                 mastering=item.audio.report,
                 loudness_plot=_put(storage, item.plot),
+                notes_file=_put(storage, item.notes_file),
                 chapters=_put(storage, item.chapters),
                 image=_put(storage, item.image),
                 extras=tuple(_put(storage, pending) for pending in item.chapter_images),
@@ -257,6 +259,8 @@ def _prepare(
         urls = {path: context.storage.public_url(key) for path, key in picture_files.items()}
         document = chapters.chapters_json(marks, title=episode.title, podcast=show.title, images=urls)
         chapter_file = _Pending(_content_key(folder, "chapters", ".json", sha256_of(document)), document)
+    markdown = f"# {episode.number}: {episode.title}\n\n{show_notes.markdown}".encode()
+    notes_file = _Pending(_content_key(folder, "notes", ".md", sha256_of(markdown)), markdown)
     plot_file = None
     if encoded.report is not None:
         picture = plot.loudness_plot(encoded.report, f"{episode.number}: {episode.title}")
@@ -270,6 +274,7 @@ def _prepare(
         ),
         notes=show_notes,
         plot=plot_file,
+        notes_file=notes_file,
         chapters=chapter_file,
         image=_artwork(episode.artwork) if episode.artwork else None,
         chapter_images=tuple(_Pending(key, path) for path, key in picture_files.items()),
@@ -299,7 +304,8 @@ def _put(storage: Storage, pending: _Pending | None) -> StoredObject | None:
 def _episode_objects(published: list[PublishedEpisode]) -> list[StoredObject]:
     objects: list[StoredObject] = []
     for item in published:
-        objects += [obj for obj in (item.media, item.image, item.chapters, *item.extras, item.loudness_plot) if obj]
+        found = (item.media, item.image, item.chapters, *item.extras, item.notes_file, item.loudness_plot)
+        objects += [obj for obj in found if obj]
     return objects
 
 

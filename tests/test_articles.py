@@ -220,3 +220,14 @@ def test_the_example_show_publishes_offline_from_its_article_cache(show_dir, out
     assert (
         "Raab and McVey resign over Theresa May's Brexit deal</a> (The Duran, via BBC News; 15 November 2018" in notes
     )
+
+
+def test_markdown_notes_are_stored_beside_the_episode_and_listed_in_the_summary(show_dir, out_dir, run_cli) -> None:
+    summary = json.loads(run_cli("publish", "episodes", "--out", "public", "--offline", "--json").stdout)
+    episode = next(e for e in summary["episodes"] if e["number"] == 151)
+    markdown = (out_dir / episode["notes"].removeprefix("https://podcast.theduran.example/news-in-review/")).read_text()
+    assert markdown.startswith("# 151: Brexit Withdrawal Agreement may lead to Theresa May's downfall\n\nTheresa May's")
+    assert "## Articles discussed in this episode" in markdown
+    assert "- [Raab and McVey resign over Theresa May's Brexit deal](<https://theduran.com/" in markdown
+    assert [a["source"] for a in episode["articles"]][:2] == ["GOV.UK", "The Duran, via BBC News"]
+    assert episode["notes_summary"].startswith("The Government has published the draft agreement")
