@@ -29,7 +29,7 @@ from .cache import FileCache, default_cache_dir
 from .config import SHOW_FILE, display_path, load_show
 from .errors import ConfigError, MediaError, MediapubError, UsageError
 from .extract import decode_html, extract_article
-from .fetch import FetchFailure, fetch_pages
+from .fetch import FEED_TYPES, FetchFailure, fetch_pages
 from .ffmpeg import FFmpeg
 from .mastering import master
 from .model import Article, ArticleNote, AudioSettings, BaseUrl, Episode, MasterReport, PublishResult, url_scheme
@@ -38,6 +38,7 @@ from .pipeline import PublishContext, PublishError, publish
 from .plot import loudness_plot
 from .progress import Reporter
 from .storage import DryRunStorage, LocalStorage, Storage
+from .validate import validate_feed
 
 DEFAULT_OUT = Path("public")
 BASE_URL: TypeAdapter[Any] = TypeAdapter(BaseUrl)
@@ -306,6 +307,37 @@ def extract_command(source: str, as_json: bool) -> None:
     byline = ", ".join(part for part in (article.via or article.site_name, ", ".join(article.authors),
                                           article.published and article.published.isoformat()) if part)  # fmt: skip
     click.echo(f"{article.title or '(no headline)'}\n{byline}\n\n{article.text}")
+
+
+@cli.command("validate")
+@click.argument("feed")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@_debug_options
+def validate_command(feed: str, as_json: bool) -> None:
+    """Check a podcast feed (a file or an http(s) URL) against Apple's, Spotify's and Podcasting 2.0 rules."""
+    if url_scheme(feed) in ("http", "https"):
+        page = fetch_pages([feed], accept=FEED_TYPES)[feed]
+        if isinstance(page, FetchFailure):
+            raise MediaError(page.reason, subject=feed)
+        data = page.body
+    elif url_scheme(feed):
+        raise UsageError(f"{feed}: only http(s) URLs and local files can be checked")
+    else:
+        path = Path(feed)
+        if not path.is_file():
+            raise UsageError(f"{feed}: no such file")
+        data = path.read_bytes()
+    findings = validate_feed(data)
+    errors = sum(finding.severity == "error" for finding in findings)
+    if as_json:
+        click.echo(json.dumps({"feed": feed, "errors": errors, "findings": [dataclasses.asdict(f) for f in findings]},
+                              indent=2, ensure_ascii=False))  # fmt: skip
+    else:
+        for finding in findings:
+            click.echo(finding.line())
+        click.echo(f"{feed}: {errors} errors, {len(findings) - errors} warnings")
+    if errors:
+        sys.exit(1)
 
 
 def _note_json(note: ArticleNote) -> dict[str, Any]:

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from lxml import etree
 
-from .model import JSON_CHAPTERS_TYPE, PublishedEpisode, Show
+from .model import JSON_CHAPTERS_TYPE, UPDATE_FREQUENCIES, Person, PublishedEpisode, Show, youtube_video_id
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,37 +31,58 @@ class FeedLinks:
 
     feed_url: str
     artwork_url: str
+    #: The artwork's width and height in pixels (it is square), for ``podcast:image``.
+    artwork_side: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    """One element to add: namespaced tag, attributes, text."""
+
+    tag: str
+    attributes: dict[str, str] = field(default_factory=dict)
+    text: str | None = None
+
+
+def _append(parent: etree._Element, elements: list[Element]) -> None:
+    for element in elements:
+        node = etree.SubElement(parent, element.tag, {k: v for k, v in element.attributes.items()})
+        node.text = element.text
 
 
 class _ChannelFixups(BaseExtension):
-    """Channel elements feedgen gets wrong or refuses (see the module docstring)."""
+    """Channel elements feedgen gets wrong (explicit), refuses (image URLs with a query) or lacks (Podcasting 2.0)."""
 
     def __init__(self) -> None:
         self.explicit = False
         self.image_url: str | None = None
-        self.podcast_guid: str | None = None
+        self.elements: list[Element] = []
 
     def extend_ns(self) -> dict[str, str]:
-        return {"itunes": ITUNES_NS, "podcast": PODCAST_NS}
+        return {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "media": MEDIA_NS}
 
     def extend_rss(self, rss_feed: etree._Element) -> etree._Element:
         channel = rss_feed[0]
         if self.image_url:
             xml_elem(f"{{{ITUNES_NS}}}image", channel).attrib["href"] = self.image_url
         xml_elem(f"{{{ITUNES_NS}}}explicit", channel).text = "true" if self.explicit else "false"
-        if self.podcast_guid:
-            xml_elem(f"{{{PODCAST_NS}}}guid", channel).text = self.podcast_guid
+        # Items come last in a channel, as readers expect: the extras go before the first one.
+        items = channel.findall("item")
+        _append(channel, self.elements)
+        for item in items:
+            channel.remove(item)
+            channel.append(item)
         return rss_feed
 
 
 class _ItemFixups(BaseEntryExtension):
-    """Item elements feedgen gets wrong or refuses, and the notes as CDATA."""
+    """Item elements feedgen gets wrong or lacks, and the notes as CDATA."""
 
     def __init__(self) -> None:
         self.explicit = False
         self.image_url: str | None = None
         self.description_html: str | None = None
-        self.chapters_url: str | None = None
+        self.elements: list[Element] = []
 
     def extend_rss(self, item: etree._Element) -> etree._Element:
         if self.description_html is not None:
@@ -71,11 +93,72 @@ class _ItemFixups(BaseEntryExtension):
         if self.image_url:
             xml_elem(f"{{{ITUNES_NS}}}image", item).attrib["href"] = self.image_url
         xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = "true" if self.explicit else "false"
-        if self.chapters_url:
-            chapters = xml_elem(f"{{{PODCAST_NS}}}chapters", item)
-            chapters.attrib["url"] = self.chapters_url
-            chapters.attrib["type"] = JSON_CHAPTERS_TYPE
+        _append(item, self.elements)
         return item
+
+
+def channel_elements(show: Show, links: FeedLinks, podcast_guid: str) -> list[Element]:
+    """The Podcasting 2.0 channel tags (https://podcastindex.org/namespace/1.0), in the spec's words."""
+    p = f"{{{PODCAST_NS}}}"
+    elements = [Element(f"{p}guid", text=podcast_guid)]
+    elements.append(Element(f"{p}locked", {"owner": show.owner.email}, "yes" if show.locked else "no"))
+    elements += [Element(f"{p}funding", {"url": str(f.url)}, f.text) for f in show.funding]
+    elements += [_person(person) for person in show.hosts]
+    elements.append(Element(f"{p}medium", text=show.medium))
+    if show.update_frequency:
+        rule = UPDATE_FREQUENCIES[show.update_frequency]
+        elements.append(Element(f"{p}updateFrequency", {"rrule": rule}, show.update_frequency.capitalize()))
+    if show.license:
+        attributes = {"url": str(show.license.url)} if show.license.url else {}
+        elements.append(Element(f"{p}license", attributes, show.license.name))
+    image = {"href": links.artwork_url, "purpose": "artwork", "aspect-ratio": "1/1"}
+    if links.artwork_side:
+        image |= {"width": str(links.artwork_side), "height": str(links.artwork_side)}
+    elements.append(Element(f"{p}image", image))
+    for txt in show.txt:
+        elements.append(Element(f"{p}txt", {"purpose": txt.purpose} if txt.purpose else {}, txt.text))
+    return elements
+
+
+def item_elements(show: Show, published: PublishedEpisode) -> list[Element]:
+    """The Podcasting 2.0 and Media RSS item tags, including the YouTube version of the episode."""
+    p, episode = f"{{{PODCAST_NS}}}", published.episode
+    elements = [Element(f"{p}episode", text=str(episode.number))]
+    if episode.season is not None:
+        elements.append(Element(f"{p}season", text=str(episode.season)))
+    if published.chapters is not None:
+        elements.append(Element(f"{p}chapters", {"url": published.chapters.url, "type": JSON_CHAPTERS_TYPE}))
+    for soundbite in episode.soundbites:
+        attributes = {"startTime": _seconds(soundbite.start), "duration": _seconds(soundbite.duration)}
+        elements.append(Element(f"{p}soundbite", attributes, soundbite.title))
+    people = [*(episode.hosts if episode.hosts is not None else ()), *episode.guests]
+    elements += [_person(person) for person in people]
+    video = youtube_video_id(str(episode.youtube)) if episode.youtube else None
+    if video:
+        watch = f"https://www.youtube.com/watch?v={video}"
+        poster = f"https://i.ytimg.com/vi/{video}/maxresdefault.jpg"
+        elements += [
+            Element(f"{p}contentLink", {"href": watch}, "Watch on YouTube"),
+            Element(f"{{{MEDIA_NS}}}player", {"url": f"https://www.youtube-nocookie.com/embed/{video}",
+                                               "width": "1280", "height": "720"}),
+            Element(f"{{{MEDIA_NS}}}thumbnail", {"url": poster, "width": "1280", "height": "720"}),
+            Element(f"{p}image", {"href": poster, "purpose": "poster", "aspect-ratio": "16/9",
+                                  "width": "1280", "height": "720"}),
+        ]  # fmt: skip
+    return elements
+
+
+def _person(person: Person) -> Element:
+    attributes = {"role": person.role.lower()}
+    if person.href:
+        attributes["href"] = str(person.href)
+    if person.img:
+        attributes["img"] = str(person.img)
+    return Element(f"{{{PODCAST_NS}}}person", attributes, person.name)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 def build_feed(
@@ -107,7 +190,7 @@ def build_feed(
     fg.podcast.itunes_type(show.type)
     fg.mediapub.explicit = show.explicit
     fg.mediapub.image_url = links.artwork_url
-    fg.mediapub.podcast_guid = podcast_guid
+    fg.mediapub.elements = channel_elements(show, links, podcast_guid)
     fg.image(url=links.artwork_url, title=show.title, link=str(show.link))
 
     for published in sorted(episodes, key=lambda item: item.episode.date, reverse=True):
@@ -136,6 +219,5 @@ def _add_item(fg: FeedGenerator, show: Show, published: PublishedEpisode) -> Non
     entry.mediapub.description_html = description
     if published.image is not None:
         entry.mediapub.image_url = published.image.url
-    if published.chapters is not None:
-        entry.mediapub.chapters_url = published.chapters.url
+    entry.mediapub.elements = item_elements(show, published)
     entry.mediapub.explicit = show.explicit if episode.explicit is None else episode.explicit

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = f"mediapub/{__version__} (podcast show-notes builder; +https://pypi.org/project/mediapub/)"
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+FEED_TYPES = frozenset({"application/rss+xml", "application/xml", "text/xml", "application/atom+xml", "text/plain"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,19 +69,24 @@ class _Hosts:
         return self.locks.setdefault(urlsplit(url).netloc.lower(), asyncio.Lock())
 
 
-def fetch_pages(urls: Sequence[str], limits: FetchLimits = FetchLimits()) -> dict[str, Page | FetchFailure]:
-    """Fetch every URL (each once), at most ``limits.episode_seconds`` for all of them together."""
-    return asyncio.run(_fetch_all(list(dict.fromkeys(urls)), limits))
+def fetch_pages(
+    urls: Sequence[str], limits: FetchLimits = FetchLimits(), *, accept: frozenset[str] = HTML_TYPES
+) -> dict[str, Page | FetchFailure]:
+    """Fetch every URL (each once), at most ``limits.episode_seconds`` for all of them together.
+
+    ``accept`` lists the content types wanted (web pages by default; ``FEED_TYPES`` for feeds).
+    """
+    return asyncio.run(_fetch_all(list(dict.fromkeys(urls)), limits, accept))
 
 
-async def _fetch_all(urls: list[str], limits: FetchLimits) -> dict[str, Page | FetchFailure]:
+async def _fetch_all(urls: list[str], limits: FetchLimits, accept: frozenset[str]) -> dict[str, Page | FetchFailure]:
     hosts = _Hosts()
     timeout = httpx.Timeout(limits.page_seconds)
     headers = {"User-Agent": limits.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"}
     async with httpx.AsyncClient(
         follow_redirects=True, max_redirects=limits.max_redirects, timeout=timeout, headers=headers
     ) as client:
-        tasks = {url: asyncio.create_task(_fetch_one(client, hosts, url, limits)) for url in urls}
+        tasks = {url: asyncio.create_task(_fetch_one(client, hosts, url, limits, accept)) for url in urls}
         done, pending = await asyncio.wait(tasks.values(), timeout=limits.episode_seconds)
         for task in pending:
             task.cancel()
@@ -95,14 +101,16 @@ async def _fetch_all(urls: list[str], limits: FetchLimits) -> dict[str, Page | F
     return results
 
 
-async def _fetch_one(client: httpx.AsyncClient, hosts: _Hosts, url: str, limits: FetchLimits) -> Page | FetchFailure:
+async def _fetch_one(
+    client: httpx.AsyncClient, hosts: _Hosts, url: str, limits: FetchLimits, accept: frozenset[str]
+) -> Page | FetchFailure:
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         return FetchFailure(url, f"only http(s) links are fetched, not {scheme or 'a relative link'}")
     async with hosts.lock(url):
         try:
             async with asyncio.timeout(limits.page_seconds):
-                return await _download(client, url, limits)
+                return await _download(client, url, limits, accept)
         except TimeoutError:
             return FetchFailure(url, f"took longer than {limits.page_seconds:g} s")
         except httpx.TooManyRedirects:
@@ -113,13 +121,15 @@ async def _fetch_one(client: httpx.AsyncClient, hosts: _Hosts, url: str, limits:
             return FetchFailure(url, f"could not be fetched: {exc.__class__.__name__}: {exc}".rstrip(": "))
 
 
-async def _download(client: httpx.AsyncClient, url: str, limits: FetchLimits) -> Page | FetchFailure:
+async def _download(
+    client: httpx.AsyncClient, url: str, limits: FetchLimits, accept: frozenset[str]
+) -> Page | FetchFailure:
     async with client.stream("GET", url) as response:
         if response.status_code >= 400:
             return FetchFailure(url, f"the server answered {response.status_code} {response.reason_phrase}")
         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type and content_type not in HTML_TYPES:
-            return FetchFailure(url, f"is not a web page ({content_type})")
+        if content_type and content_type not in accept:
+            return FetchFailure(url, f"is not a {'web page' if accept == HTML_TYPES else 'feed'} ({content_type})")
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limits.max_bytes:
             return FetchFailure(url, f"is larger than {limits.max_bytes // 1_000_000} MB")

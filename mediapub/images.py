@@ -104,3 +104,9 @@ def _jpeg(image: Image.Image, *, quality: int) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=quality, optimize=True)
     return buffer.getvalue()
+
+
+def width_of(data: bytes) -> int:
+    """The width in pixels of an image given as bytes."""
+    with Image.open(io.BytesIO(data)) as image:
+        return int(image.width)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
 from pydantic import (
@@ -131,6 +132,41 @@ def resolve_path(value: object, info: ValidationInfo) -> object:
     return value
 
 
+_YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+_YOUTUBE_HOSTS = ("youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com", "youtube-nocookie.com",
+                  "www.youtube-nocookie.com")  # fmt: skip
+
+
+def youtube_video_id(url: str) -> str | None:
+    """The video ID of a YouTube URL in any common form, or None if it is not a YouTube video URL.
+
+    Accepted: ``watch?v=ID``, ``youtu.be/ID``, ``/shorts/ID``, ``/live/ID``, ``/embed/ID`` and ``/v/ID``, on
+    youtube.com (www, m, music), youtube-nocookie.com and youtu.be, with timestamps or other parameters.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https"):
+        return None
+    path = [segment for segment in parts.path.split("/") if segment]
+    candidate = None
+    if host == "youtu.be" and len(path) == 1:
+        candidate = path[0]
+    elif host in _YOUTUBE_HOSTS:
+        if path == ["watch"]:
+            candidate = next(iter(parse_qs(parts.query).get("v", [])), None)
+        elif len(path) == 2 and path[0] in ("shorts", "live", "embed", "v"):
+            candidate = path[1]
+    return candidate if candidate and _YOUTUBE_ID.match(candidate) else None
+
+
+def check_youtube(value: HttpUrl) -> HttpUrl:
+    if youtube_video_id(str(value)) is None:
+        raise ValueError(
+            f'not a YouTube video URL: "{value}" (use a watch, youtu.be, shorts, live or embed link to one video)'
+        )
+    return value
+
+
 def check_email(value: str) -> str:
     if not EMAIL_PATTERN.match(value):
         raise ValueError(f'not an email address: "{value}"')
@@ -155,6 +191,7 @@ Text = Annotated[str, AfterValidator(check_text)]
 Slug = Annotated[str, AfterValidator(check_slug)]
 Seconds = Annotated[float, BeforeValidator(parse_timestamp), Field(ge=0, le=LONGEST_TIME, allow_inf_nan=False)]
 Email = Annotated[str, AfterValidator(check_email)]
+YouTubeUrl = Annotated[HttpUrl, AfterValidator(check_youtube)]
 Language = Annotated[str, AfterValidator(check_language)]
 LocalPath = Annotated[Path, AfterValidator(resolve_path)]
 Location = Annotated[LocalPath | HttpUrl, BeforeValidator(parse_location)]
@@ -201,6 +238,38 @@ class Funding(Frozen):
 
     url: HttpUrl
     text: Text = "Support the show"
+
+
+class License(Frozen):
+    """``podcast:license``: an SPDX identifier (``cc-by-4.0``) or a name with the URL of its text."""
+
+    name: Text
+    url: HttpUrl | None = None
+
+
+class Txt(Frozen):
+    """``podcast:txt``: free text for machines, e.g. a platform's ownership verification code."""
+
+    text: Annotated[str, Field(min_length=1, max_length=4000)]
+    purpose: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,128}$")] | None = None
+
+
+class Soundbite(Frozen):
+    """``podcast:soundbite``: a moment worth sharing, played as a preview by some apps."""
+
+    start: Seconds
+    duration: Annotated[float, BeforeValidator(parse_timestamp), Field(gt=0, le=300)]
+    title: Text | None = None
+
+
+#: ``podcast:updateFrequency``: the words producers use, and the iCalendar rule apps read.
+UPDATE_FREQUENCIES = {
+    "daily": "FREQ=DAILY",
+    "weekdays": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+    "weekly": "FREQ=WEEKLY",
+    "biweekly": "FREQ=WEEKLY;INTERVAL=2",
+    "monthly": "FREQ=MONTHLY",
+}
 
 
 class AudioSettings(Frozen):
@@ -290,6 +359,12 @@ class Show(Frozen):
     type: Literal["episodic", "serial"] = "episodic"
     guid: UUID | None = None
     publisher: Text | None = None
+    #: ``podcast:locked``: other hosts may not import the feed without the owner (default: locked).
+    locked: Flag = True
+    medium: Literal["podcast", "music", "video", "film", "audiobook", "newsletter", "blog"] = "podcast"
+    update_frequency: Literal["daily", "weekdays", "weekly", "biweekly", "monthly"] | None = None
+    license: Annotated[License, BeforeValidator(lambda v: {"name": v} if isinstance(v, str) else v)] | None = None
+    txt: tuple[Txt, ...] = ()
     audio: AudioSettings = AudioSettings()
     tags: TagSettings = TagSettings()
     publish: PublishSettings = PublishSettings()
@@ -332,7 +407,7 @@ class Episode(Frozen):
     date: dt.datetime
     summary: Text
     recording: Location
-    youtube: HttpUrl | None = None
+    youtube: YouTubeUrl | None = None
     hosts: tuple[PersonEntry, ...] | None = None
     guests: tuple[PersonEntry, ...] = ()
     articles: tuple[Annotated[Article, BeforeValidator(parse_article)], ...] = ()
@@ -341,6 +416,7 @@ class Episode(Frozen):
     type: Literal["full", "trailer", "bonus"] = "full"
     audio: AudioSettings | None = None
     artwork: LocalPath | None = None
+    soundbites: tuple[Soundbite, ...] = ()
     guid: Text | None = None
 
     @field_validator("date", mode="before")

@@ -40,6 +40,7 @@ from .model import (
 )
 from .progress import Reporter
 from .storage import IMMUTABLE, SHORT_LIVED, Storage, sha256_of
+from .validate import validate_feed
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,8 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
         if failures:
             raise PublishError(failures)
 
-        artwork = _put(storage, _artwork(show.artwork))
+        show_artwork = _artwork(show.artwork)
+        artwork = _put(storage, show_artwork)
         published = [
             PublishedEpisode(
                 episode=item.episode,
@@ -139,8 +141,10 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
         ]
 
     # Build everything before writing either, so a bad value cannot leave a manifest without its feed.
-    links = FeedLinks(feed_url=feed_url, artwork_url=artwork.url)
+    assert isinstance(show_artwork.data, bytes)
+    links = FeedLinks(feed_url=feed_url, artwork_url=artwork.url, artwork_side=images.width_of(show_artwork.data))
     feed_bytes = build_feed(show, published, links, podcast_guid=podcast_guid, generator=f"mediapub {__version__}")
+    _check_feed(feed_bytes, context.reporter)
     records = {item.episode.slug: _record(item) for item in published}
     manifest_bytes = manifest.with_episodes(podcast_guid, records).to_bytes()
     manifest_object = storage.put(MANIFEST_KEY, manifest_bytes, cache_control=SHORT_LIVED)
@@ -154,6 +158,20 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
     for stored in objects:
         log.info("%s %s (%d bytes)", "stored" if stored.written else "unchanged", stored.key, stored.size)
     return PublishResult(episodes=tuple(published), objects=objects, feed=feed)
+
+
+def _check_feed(feed_bytes: bytes, reporter: Reporter) -> None:
+    """Refuse to publish a feed a directory would reject (the checks of ``mediapub validate``)."""
+    findings = validate_feed(feed_bytes)
+    for finding in findings:
+        if finding.severity == "warning":
+            reporter.warn(f"feed: {finding.element}: {finding.message} [{finding.source}]")
+    errors = [finding for finding in findings if finding.severity == "error"]
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise MediapubError(
+            f"the feed would be rejected, so the published feed was left as it was: {errors[0].line()}{more}"
+        )
 
 
 def _podcast_guid(show: Show, manifest: Manifest, feed_url: str) -> tuple[str, bool]:

@@ -28,7 +28,7 @@ def test_public_names_are_pinned_and_sorted() -> None:
 #: never imports another stage; the core imports only errors; only the edge sees the pipeline.
 CORE = {"model", "errors", "_version", "categories", "cache"}
 SUPPORT = {"ffmpeg", "images", "progress", "storage", "loudness", "fetch", "extract", "summarize"}
-STAGES = {"mastering", "tagging", "notes", "feed", "config", "manifest", "plot", "chapters", "articles"}
+STAGES = {"mastering", "tagging", "notes", "feed", "config", "manifest", "plot", "chapters", "articles", "validate"}
 ALLOWED = {
     **{name: set() for name in CORE},
     **dict.fromkeys(SUPPORT, CORE | {"storage", "summarize"}),
