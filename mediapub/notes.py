@@ -150,8 +150,17 @@ def _clock(seconds: float) -> str:
 
 
 def _paragraphs(text: str) -> list[str]:
-    """Blank lines separate paragraphs; single newlines inside one are just wrapping."""
-    return [" ".join(block.split()) for block in re.split(r"\n\s*\n", text) if block.strip()]
+    """Blank lines separate paragraphs; single newlines inside one are just wrapping. Markup is dropped."""
+    return [" ".join(plain_text(block).split()) for block in re.split(r"\n\s*\n", text) if block.strip()]
+
+
+def plain_text(text: str) -> str:
+    """``text`` with any markup removed: tags go, their text stays, scripts and styles go entirely.
+
+    Summaries are plain text; markup pasted into one (from a CMS, or worse) must
+    not reach a feed or a page even as visible code.
+    """
+    return html.unescape(nh3.clean(text, tags=set()))
 
 
 def _escape_markdown(text: str) -> str:

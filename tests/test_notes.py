@@ -27,12 +27,10 @@ def _episode(**changes) -> Episode:
 
 def test_summary_comes_first_then_the_articles() -> None:
     notes = render_notes(_episode())
-    assert notes.html.startswith(
-        "<p>First paragraph wrapped.</p><p>Second &lt;b&gt;paragraph&lt;/b&gt; &amp; more.</p>"
-    )
+    assert notes.html.startswith("<p>First paragraph wrapped.</p><p>Second paragraph &amp; more.</p>")
     assert '<a href="https://example.com/a?x=1&amp;y=2" rel="noopener noreferrer">' in notes.html
     assert ">B [brackets] *stars*</a>" in notes.html
-    assert notes.markdown.startswith("First paragraph wrapped.\n\nSecond <b>paragraph</b> & more.")
+    assert notes.markdown.startswith("First paragraph wrapped.\n\nSecond paragraph & more.")
     assert "- [B \\[brackets\\] \\*stars\\*](<https://example.com/b>)" in notes.markdown
     assert notes.text.endswith("- B [brackets] *stars*: https://example.com/b")
 

@@ -305,7 +305,7 @@ def test_hostile_text_cannot_break_out_of_the_feed(show_dir, out_dir, run_cli) -
     assert not parsed.bozo, parsed.bozo_exception
     assert len(parsed.entries) == 2
     midterms = next(e for e in parsed.entries if e.itunes_episode == "150")
-    assert "Ends here ]]&gt;&lt;/description&gt;&lt;script&gt;" in midterms.summary
+    assert "<p>Ends here ]]&gt; &amp; done</p>" in midterms.summary  # markup dropped, text kept
     assert "<script" not in midterms.summary and "<img" not in midterms.summary
     brexit = next(e for e in parsed.entries if e.itunes_episode == "151")
     assert brexit.title.endswith("May's <b>downfall</b> ]]> &amp;")  # a title is plain text, kept verbatim
