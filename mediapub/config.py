@@ -174,6 +174,20 @@ def _check_episode(episode: Episode, episode_file: Path) -> None:
         if chapter.image is not None:
             _check_image(chapter.image, episode_file, f"chapters[{index}].image", image_problem)
     _check_clips(episode.audio, episode_file)
+    for name, suffixes in (("transcript", TRANSCRIPT_SUFFIXES), ("video", VIDEO_SUFFIXES)):
+        path = getattr(episode, name)
+        if path is None:
+            continue
+        problem = _file_problem(path)
+        if problem is None and path.suffix.lower() not in suffixes:
+            problem = f"{display_path(path)}: use one of {', '.join(sorted(suffixes))}"
+        if problem:
+            raise ConfigError(problem, file=display_path(episode_file), field=name)
+
+
+#: What podcast apps read as transcripts, and the video containers they play.
+TRANSCRIPT_SUFFIXES = frozenset({".vtt", ".srt", ".txt", ".html", ".json"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov"})
 
 
 def _check_image(path: Path, file: Path, field: str, rules: Callable[[Path], str | None]) -> None:

@@ -9,9 +9,10 @@ and episodes give the same bytes, so an unchanged feed is never re-uploaded.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -23,6 +24,8 @@ from .model import JSON_CHAPTERS_TYPE, UPDATE_FREQUENCIES, Person, PublishedEpis
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+HISTORY_NS = "http://purl.org/syndication/history/1.0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,10 @@ class FeedLinks:
     artwork_url: str
     #: The artwork's width and height in pixels (it is square), for ``podcast:image``.
     artwork_side: int | None = None
+    #: Where this document is, when it is an archive page rather than the feed itself (RFC 5005).
+    page_url: str | None = None
+    #: RFC 5005 links: ("prev-archive", url).
+    history: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +49,14 @@ class Element:
     tag: str
     attributes: dict[str, str] = field(default_factory=dict)
     text: str | None = None
+    children: tuple[Element, ...] = ()
 
 
-def _append(parent: etree._Element, elements: list[Element]) -> None:
+def _append(parent: etree._Element, elements: Sequence[Element]) -> None:
     for element in elements:
         node = etree.SubElement(parent, element.tag, {k: v for k, v in element.attributes.items()})
         node.text = element.text
+        _append(node, element.children)
 
 
 class _ChannelFixups(BaseExtension):
@@ -59,7 +68,7 @@ class _ChannelFixups(BaseExtension):
         self.elements: list[Element] = []
 
     def extend_ns(self) -> dict[str, str]:
-        return {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "media": MEDIA_NS}
+        return {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "media": MEDIA_NS, "fh": HISTORY_NS}
 
     def extend_rss(self, rss_feed: etree._Element) -> etree._Element:
         channel = rss_feed[0]
@@ -100,7 +109,14 @@ class _ItemFixups(BaseEntryExtension):
 def channel_elements(show: Show, links: FeedLinks, podcast_guid: str) -> list[Element]:
     """The Podcasting 2.0 channel tags (https://podcastindex.org/namespace/1.0), in the spec's words."""
     p = f"{{{PODCAST_NS}}}"
-    elements = [Element(f"{p}guid", text=podcast_guid)]
+    elements = []
+    if links.page_url:  # an archive page: say so, and where the live feed is (RFC 5005, section 4)
+        elements += [
+            Element(f"{{{HISTORY_NS}}}archive"),
+            Element(f"{{{ATOM_NS}}}link", {"rel": "current", "href": links.feed_url}),
+        ]
+    elements += [Element(f"{{{ATOM_NS}}}link", {"rel": rel, "href": href}) for rel, href in links.history]
+    elements.append(Element(f"{p}guid", text=podcast_guid))
     elements.append(Element(f"{p}locked", {"owner": show.owner.email}, "yes" if show.locked else "no"))
     elements += [Element(f"{p}funding", {"url": str(f.url)}, f.text) for f in show.funding]
     elements += [_person(person) for person in show.hosts]
@@ -128,6 +144,20 @@ def item_elements(show: Show, published: PublishedEpisode) -> list[Element]:
         elements.append(Element(f"{p}season", text=str(episode.season)))
     if published.chapters is not None:
         elements.append(Element(f"{p}chapters", {"url": published.chapters.url, "type": JSON_CHAPTERS_TYPE}))
+    if published.transcript is not None:
+        kind = published.transcript.content_type.split(";")[0]
+        attributes = {"url": published.transcript.url, "type": kind, "language": show.language}
+        if kind in ("text/vtt", "application/x-subrip"):
+            attributes["rel"] = "captions"
+        elements.append(Element(f"{p}transcript", attributes))
+    if published.video is not None:
+        hosted = published.video
+        digest = base64.b64encode(bytes.fromhex(hosted.sha256)).decode()
+        elements.append(Element(
+            f"{p}alternateEnclosure", {"type": hosted.content_type, "length": str(hosted.size), "title": "Video"},
+            children=(Element(f"{p}source", {"uri": hosted.url}),
+                      Element(f"{p}integrity", {"type": "sri", "value": f"sha256-{digest}"})),
+        ))  # fmt: skip
     for soundbite in episode.soundbites:
         attributes = {"startTime": _seconds(soundbite.start), "duration": _seconds(soundbite.duration)}
         elements.append(Element(f"{p}soundbite", attributes, soundbite.title))
@@ -174,7 +204,7 @@ def build_feed(
     fg.register_extension("mediapub", _ChannelFixups, _ItemFixups, atom=False, rss=True)
 
     fg.title(show.title)
-    fg.link(href=links.feed_url, rel="self")
+    fg.link(href=links.page_url or links.feed_url, rel="self")
     fg.link(href=str(show.link), rel="alternate")  # feedgen's RSS <link> is the last link given
     fg.description(show.description)
     fg.language(show.language)
@@ -221,3 +251,51 @@ def _add_item(fg: FeedGenerator, show: Show, published: PublishedEpisode) -> Non
         entry.mediapub.image_url = published.image.url
     entry.mediapub.elements = item_elements(show, published)
     entry.mediapub.explicit = show.explicit if episode.explicit is None else episode.explicit
+
+
+@dataclass(frozen=True, slots=True)
+class FeedDocument:
+    """One document to publish: the feed itself, or an archive page of older episodes."""
+
+    key: str
+    data: bytes
+
+
+def feed_documents(
+    show: Show,
+    episodes: Sequence[PublishedEpisode],
+    links: FeedLinks,
+    *,
+    feed_key: str,
+    public_url: Callable[[str], str],
+    podcast_guid: str,
+    generator: str,
+) -> list[FeedDocument]:
+    """The feed, and when ``[publish] max_items`` caps it, RFC 5005 archive pages holding the older episodes.
+
+    Archive pages hold fixed runs of ``max_items`` episodes, oldest first, and
+    only full runs are archived, so a page never changes once written (RFC 5005
+    archives are meant to be stable). The feed lists the newest ``max_items``
+    and links the newest page; each page links the one before. An episode may
+    be in the feed and in a page at once; apps tell them apart by GUID.
+    """
+    cap = show.publish.max_items
+    ordered = sorted(episodes, key=lambda item: (item.episode.date, item.episode.number))
+    if cap is None or len(ordered) <= cap:
+        return [
+            FeedDocument(feed_key, build_feed(show, ordered, links, podcast_guid=podcast_guid, generator=generator))
+        ]
+    pages = [ordered[start : start + cap] for start in range(0, len(ordered) - cap + 1, cap)]
+    pages = [page for page in pages if len(page) == cap]
+    stem = feed_key.removesuffix(".xml")
+    keys = [f"{stem}-archive-{number}.xml" for number in range(1, len(pages) + 1)]
+    documents = []
+    for index, page in enumerate(pages):
+        # Only prev-archive: a next-archive link would change a page when the next one fills up.
+        history: tuple[tuple[str, str], ...] = (("prev-archive", public_url(keys[index - 1])),) if index else ()
+        page_links = replace(links, page_url=public_url(keys[index]), history=history)
+        data = build_feed(show, page, page_links, podcast_guid=podcast_guid, generator=generator)
+        documents.append(FeedDocument(keys[index], data))
+    live = replace(links, history=(("prev-archive", public_url(keys[-1])),))
+    data = build_feed(show, ordered[-cap:], live, podcast_guid=podcast_guid, generator=generator)
+    return [*documents, FeedDocument(feed_key, data)]

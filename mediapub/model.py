@@ -330,6 +330,8 @@ class PublishSettings(Frozen):
 
     target: Text | None = None
     feed_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*\.xml$")] = "feed.xml"
+    #: List at most this many episodes in the feed; older ones move to archive pages (RFC 5005). None: all.
+    max_items: Count | None = Field(default=None, ge=1)
 
     @field_validator("target")
     @classmethod
@@ -417,6 +419,10 @@ class Episode(Frozen):
     audio: AudioSettings | None = None
     artwork: LocalPath | None = None
     soundbites: tuple[Soundbite, ...] = ()
+    #: A transcript or captions file (.vtt, .srt, .txt, .html or .json), stored beside the episode.
+    transcript: LocalPath | None = None
+    #: A video version we host ourselves (.mp4, .m4v, .mov): ``podcast:alternateEnclosure``.
+    video: LocalPath | None = None
     guid: Text | None = None
 
     @field_validator("date", mode="before")
@@ -640,6 +646,8 @@ class PublishedEpisode:
     image: StoredObject | None = None
     #: The notes as Markdown, for people (and sites) that would rather read than parse a feed.
     notes_file: StoredObject | None = None
+    transcript: StoredObject | None = None
+    video: StoredObject | None = None
     #: Other files stored for the episode (chapter images).
     extras: tuple[StoredObject, ...] = ()
 

@@ -23,7 +23,7 @@ from .articles import ArticleOptions
 from .cache import FileCache
 from .config import display_path
 from .errors import ConfigError, EpisodeError, MediapubError
-from .feed import FeedLinks, build_feed
+from .feed import FeedLinks, feed_documents
 from .ffmpeg import FFmpeg
 from .manifest import MANIFEST_KEY, EpisodeRecord, Manifest, podcast_guid_for
 from .model import (
@@ -88,6 +88,8 @@ class _Prepared:
     notes: ShowNotes
     plot: _Pending | None
     notes_file: _Pending
+    transcript: _Pending | None
+    video: _Pending | None
     chapters: _Pending | None
     image: _Pending | None
     chapter_images: tuple[_Pending, ...]
@@ -133,6 +135,8 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
                 mastering=item.audio.report,
                 loudness_plot=_put(storage, item.plot),
                 notes_file=_put(storage, item.notes_file),
+                transcript=_put(storage, item.transcript),
+                video=_put(storage, item.video),
                 chapters=_put(storage, item.chapters),
                 image=_put(storage, item.image),
                 extras=tuple(_put(storage, pending) for pending in item.chapter_images),
@@ -143,28 +147,33 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
     # Build everything before writing either, so a bad value cannot leave a manifest without its feed.
     assert isinstance(show_artwork.data, bytes)
     links = FeedLinks(feed_url=feed_url, artwork_url=artwork.url, artwork_side=images.width_of(show_artwork.data))
-    feed_bytes = build_feed(show, published, links, podcast_guid=podcast_guid, generator=f"mediapub {__version__}")
-    _check_feed(feed_bytes, context.reporter)
+    documents = feed_documents(
+        show, published, links, feed_key=feed_key, public_url=storage.public_url, podcast_guid=podcast_guid,
+        generator=f"mediapub {__version__}",
+    )  # fmt: skip
+    for document in documents:
+        _check_feed(document.data, context.reporter, quiet=document.key != feed_key)
     records = {item.episode.slug: _record(item) for item in published}
     manifest_bytes = manifest.with_episodes(podcast_guid, records).to_bytes()
     manifest_object = storage.put(MANIFEST_KEY, manifest_bytes, cache_control=SHORT_LIVED)
-    feed = storage.put(feed_key, feed_bytes, cache_control=SHORT_LIVED)
+    archives = [storage.put(d.key, d.data, cache_control=SHORT_LIVED) for d in documents if d.key != feed_key]
+    feed = storage.put(feed_key, documents[-1].data, cache_control=SHORT_LIVED)
     if derived and feed.written:
         context.reporter.warn(
             f'first publish here: pin this show\'s identity by adding guid = "{podcast_guid}" to show.toml, '
             "so episode GUIDs stay the same if the show moves"
         )
-    objects = (artwork, *_episode_objects(published), manifest_object, feed)
+    objects = (artwork, *_episode_objects(published), manifest_object, *archives, feed)
     for stored in objects:
         log.info("%s %s (%d bytes)", "stored" if stored.written else "unchanged", stored.key, stored.size)
     return PublishResult(episodes=tuple(published), objects=objects, feed=feed)
 
 
-def _check_feed(feed_bytes: bytes, reporter: Reporter) -> None:
+def _check_feed(feed_bytes: bytes, reporter: Reporter, *, quiet: bool = False) -> None:
     """Refuse to publish a feed a directory would reject (the checks of ``mediapub validate``)."""
     findings = validate_feed(feed_bytes)
     for finding in findings:
-        if finding.severity == "warning":
+        if finding.severity == "warning" and not quiet:
             reporter.warn(f"feed: {finding.element}: {finding.message} [{finding.source}]")
     errors = [finding for finding in findings if finding.severity == "error"]
     if errors:
@@ -293,10 +302,19 @@ def _prepare(
         notes=show_notes,
         plot=plot_file,
         notes_file=notes_file,
+        transcript=_beside(folder, "transcript", episode.transcript),
+        video=_beside(folder, f"{episode.slug}-video", episode.video),
         chapters=chapter_file,
         image=_artwork(episode.artwork) if episode.artwork else None,
         chapter_images=tuple(_Pending(key, path) for path, key in picture_files.items()),
     )
+
+
+def _beside(folder: str, stem: str, path: Path | None) -> _Pending | None:
+    """A file the producer supplied, stored as it is beside the episode under a content-addressed key."""
+    if path is None:
+        return None
+    return _Pending(_content_key(folder, stem, path.suffix.lower(), sha256_of(path)), path)
 
 
 def _chapter_pictures(episode: Episode) -> list[Path]:
@@ -322,7 +340,8 @@ def _put(storage: Storage, pending: _Pending | None) -> StoredObject | None:
 def _episode_objects(published: list[PublishedEpisode]) -> list[StoredObject]:
     objects: list[StoredObject] = []
     for item in published:
-        found = (item.media, item.image, item.chapters, *item.extras, item.notes_file, item.loudness_plot)
+        found = (item.media, item.video, item.transcript, item.image, item.chapters, *item.extras, item.notes_file,
+                 item.loudness_plot)  # fmt: skip
         objects += [obj for obj in found if obj]
     return objects
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
 
 import feedparser
@@ -152,3 +153,104 @@ def test_hostile_text_gives_a_well_formed_feed(show_dir, out_dir, run_cli) -> No
     parsed = feedparser.parse(data)
     assert not parsed.bozo and len(parsed.entries) == 2
     assert podcastparser.parse(BASE + "feed.xml", (out_dir / "feed.xml").open("rb"))["episodes"]
+
+
+def _more_episodes(show_dir, count: int) -> None:
+    """Copies of episode 150 as episodes 1..count (same recording: mastered once, then cached)."""
+    source = show_dir / "150-midterms"
+    for number in range(1, count + 1):
+        folder = show_dir / f"{number:03d}-copy"
+        shutil.copytree(source, folder)
+        text = (folder / "episode.toml").read_text()
+        text = text.replace("number = 150", f"number = {number}").replace("2018-11-09", f"2017-01-{number:02d}")
+        (folder / "episode.toml").write_text(text)
+
+
+def test_a_capped_feed_moves_older_episodes_to_stable_archive_pages(show_dir, out_dir, run_cli) -> None:
+    shutil.rmtree(show_dir / "151-brexit-withdrawal-agreement")
+    _more_episodes(show_dir, 4)  # episodes 1-4 and 150: five in all
+    show_file = show_dir / "show.toml"
+    show_file.write_text(show_file.read_text().replace("[publish]\n", "[publish]\nmax_items = 2\n"))
+    assert run_cli("publish", "episodes", "--out", "public").exit_code == 0, "publish"
+
+    def document(name: str) -> etree._Element:
+        return etree.fromstring((out_dir / name).read_bytes())
+
+    def numbers(root: etree._Element) -> list[str]:
+        return [item.findtext("itunes:episode", namespaces=NS) for item in root.iter("item")]
+
+    def links(root: etree._Element) -> dict[str, str]:
+        return {link.get("rel"): link.get("href") for link in root.find("channel").findall("atom:link", NS)}
+
+    live, second, first = document("feed.xml"), document("feed-archive-2.xml"), document("feed-archive-1.xml")
+    assert numbers(live) == ["150", "4"]
+    assert links(live) == {"self": BASE + "feed.xml", "prev-archive": BASE + "feed-archive-2.xml"}
+    assert numbers(second) == ["4", "3"] and numbers(first) == ["2", "1"]
+    assert links(second) == {"self": BASE + "feed-archive-2.xml", "current": BASE + "feed.xml",
+                             "prev-archive": BASE + "feed-archive-1.xml"}  # fmt: skip
+    assert "prev-archive" not in links(first)
+    history = "{http://purl.org/syndication/history/1.0}archive"
+    assert second.find(f"channel/{history}") is not None and live.find(f"channel/{history}") is None
+    every = {item.findtext("guid") for root in (live, second, first) for item in root.iter("item")}
+    assert len(every) == 5  # every episode ever published is still reachable
+    for name in ("feed.xml", "feed-archive-1.xml", "feed-archive-2.xml"):
+        assert run_cli("validate", str(out_dir / name)).exit_code == 0
+
+    pages_before = {name: (out_dir / name).read_bytes() for name in ("feed-archive-1.xml", "feed-archive-2.xml")}
+    template = show_dir / "150-midterms"
+    text = (template / "episode.toml").read_text()
+    folder = show_dir / "152-later"
+    shutil.copytree(template, folder)
+    (folder / "episode.toml").write_text(
+        text.replace("number = 150", "number = 152").replace("2018-11-09", "2018-12-01")
+    )
+    assert run_cli("publish", "episodes", "--out", "public").exit_code == 0
+    for name, data in pages_before.items():
+        assert (out_dir / name).read_bytes() == data, f"{name} changed: archive pages must be stable"
+    assert numbers(document("feed.xml")) == ["152", "150"]
+
+
+def test_transcript_video_soundbites_guests_license_and_txt(show_dir, out_dir, run_cli) -> None:
+    import base64
+    import hashlib
+
+    folder = show_dir / "151-brexit-withdrawal-agreement"
+    (folder / "captions.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:05.000\nWelcome to News in Review.\n")
+    episode_file = folder / "episode.toml"
+    extra = (
+        'transcript = "captions.vtt"\nvideo = "recording.mp4"\n'
+        'soundbites = [{ start = "00:08", duration = 11.5, title = "The resignations" }]\n'
+        'guests = [{ name = "Jane Doe", role = "Guest", href = "https://janedoe.example/" }]\n'
+    )
+    episode_file.write_text(episode_file.read_text().replace('recording = "recording.mp4"\n',
+                                                             'recording = "recording.mp4"\n' + extra))  # fmt: skip
+    show_file = show_dir / "show.toml"
+    show_file.write_text(show_file.read_text().replace(
+        'type = "episodic"\n',
+        'type = "episodic"\nlicense = { name = "cc-by-4.0", url = "https://creativecommons.org/licenses/by/4.0/" }\n'
+        'txt = [{ purpose = "verify", text = "S6lpp-7ZCn8-dZfGc-OoyaG" }]\n'))  # fmt: skip
+    assert run_cli("publish", "episodes", "--out", "public").exit_code == 0
+    root = etree.fromstring((out_dir / "feed.xml").read_bytes())
+    channel = root.find("channel")
+    license_ = channel.find("podcast:license", NS)
+    assert (license_.text, license_.get("url")) == ("cc-by-4.0", "https://creativecommons.org/licenses/by/4.0/")
+    txt = channel.find("podcast:txt", NS)
+    assert (txt.get("purpose"), txt.text) == ("verify", "S6lpp-7ZCn8-dZfGc-OoyaG")
+
+    item = next(i for i in root.iter("item") if i.findtext("itunes:episode", namespaces=NS) == "151")
+    transcript = item.find("podcast:transcript", NS)
+    assert (transcript.get("type"), transcript.get("rel"), transcript.get("language")) == ("text/vtt", "captions", "en")
+    assert (out_dir / transcript.get("url").removeprefix(BASE)).read_text().startswith("WEBVTT")
+    soundbite = item.find("podcast:soundbite", NS)
+    assert (soundbite.get("startTime"), soundbite.get("duration"), soundbite.text) == ("8", "11.5", "The resignations")
+    guest = item.find("podcast:person", NS)
+    assert (guest.get("role"), guest.get("href"), guest.text) == ("guest", "https://janedoe.example/", "Jane Doe")
+    alternate = item.find("podcast:alternateEnclosure", NS)
+    source = alternate.find("podcast:source", NS).get("uri")
+    video = out_dir / source.removeprefix(BASE)
+    assert video.read_bytes() == (folder / "recording.mp4").read_bytes()
+    assert (alternate.get("type"), alternate.get("length")) == ("video/mp4", str(video.stat().st_size))
+    expected = "sha256-" + base64.b64encode(hashlib.sha256(video.read_bytes()).digest()).decode()
+    assert alternate.find("podcast:integrity", NS).get("value") == expected
+    assert item.find("enclosure").get("type") == "audio/mpeg"  # the video is an alternate, never the enclosure
+    assert run_cli("validate", str(out_dir / "feed.xml")).exit_code == 0

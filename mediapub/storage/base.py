@@ -21,6 +21,9 @@ _CONTENT_TYPES = {
     ".mp3": "audio/mpeg",
     ".m4a": "audio/x-m4a",  # what Apple Podcasts lists for M4A enclosures
     ".mp4": "video/mp4",
+    ".m4v": "video/x-m4v",
+    ".mov": "video/quicktime",
+    ".txt": "text/plain; charset=utf-8",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
     ".png": "image/png",
