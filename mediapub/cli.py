@@ -32,12 +32,22 @@ from .extract import decode_html, extract_article
 from .fetch import FEED_TYPES, FetchFailure, fetch_pages
 from .ffmpeg import FFmpeg
 from .mastering import master
-from .model import Article, ArticleNote, AudioSettings, BaseUrl, Episode, MasterReport, PublishResult, url_scheme
+from .model import (
+    Article,
+    ArticleNote,
+    AudioSettings,
+    BaseUrl,
+    Episode,
+    MasterReport,
+    PublishResult,
+    PublishSettings,
+    url_scheme,
+)
 from .notes import render_notes
 from .pipeline import PublishContext, PublishError, publish
 from .plot import loudness_plot
 from .progress import Reporter
-from .storage import DryRunStorage, LocalStorage, Storage
+from .storage import DryRunStorage, LocalStorage, S3Location, S3Storage, Storage
 from .validate import validate_feed
 
 DEFAULT_OUT = Path("public")
@@ -116,6 +126,7 @@ def _article_settings(offline: bool, refresh: bool, strict: bool) -> ArticleOpti
     type=click.Path(path_type=Path, file_okay=False),
     help=f"Folder to publish into. Default: [publish] target in {SHOW_FILE}, else ./public.",
 )
+@click.option("--to", "to", metavar="s3://BUCKET/PREFIX", help="Publish to a bucket instead of a folder.")
 @click.option("--base-url", help="Public URL the output is served from; overrides base_url in show.toml.")
 @click.option("--dry-run", is_flag=True, help="Do all the work in a temporary folder and list what would be written.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (no progress output).")
@@ -125,6 +136,7 @@ def _article_settings(offline: bool, refresh: bool, strict: bool) -> ArticleOpti
 def publish_command(
     show_dir: Path,
     out: Path | None,
+    to: str | None,
     base_url: str | None,
     dry_run: bool,
     as_json: bool,
@@ -135,8 +147,8 @@ def publish_command(
 ) -> None:
     """Publish every episode under SHOW_DIR (default ./episodes), then the feed."""
     source = load_show(show_dir)
-    folder = _output_folder(source.show.publish.target, out, show_dir)
-    storage: Storage = LocalStorage(folder, _base_url(base_url) if base_url else str(source.show.base_url))
+    public = _base_url(base_url) if base_url else str(source.show.base_url)
+    storage, where = _storage(source.show.publish, out, to, show_dir, public)
     if dry_run:
         storage = DryRunStorage(storage)
     reporter = Reporter(Console(stderr=True, soft_wrap=True), progress=not as_json)
@@ -151,7 +163,9 @@ def publish_command(
     )
     result = publish(source, context)
     summary = summarize(result, dry_run=dry_run)
-    summary["feed"]["path"] = display_path((folder / result.feed.key).resolve())
+    summary["feed"]["path"] = (
+        display_path((where / result.feed.key).resolve()) if isinstance(where, Path) else f"{where}/{result.feed.key}"
+    )
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
@@ -360,18 +374,35 @@ def _base_url(value: str) -> str:
         raise UsageError(f"--base-url: not a usable base URL ({reason}): {value!r}") from None
 
 
-def _output_folder(target: str | None, out: Path | None, show_dir: Path) -> Path:
-    if out is not None:
-        return out
+def _storage(
+    settings: PublishSettings, out: Path | None, to: str | None, show_dir: Path, public: str
+) -> tuple[Storage, Path | str]:
+    """The storage to publish into: --out (a folder), --to (a bucket), else [publish] target, else ./public."""
+    if out is not None and to is not None:
+        raise UsageError("--out and --to both say where to publish: pick one")
+    target = str(out) if out is not None else to if to is not None else settings.target
     if target is None:
-        return DEFAULT_OUT
-    if url_scheme(target):
-        raise ConfigError(
-            f'"{target}": only local folders are supported as publish targets so far',
-            file=display_path(show_dir / SHOW_FILE),
-            field="publish.target",
-        )
-    return Path(target)
+        return LocalStorage(DEFAULT_OUT, public), DEFAULT_OUT
+    scheme = url_scheme(target) if out is None else None
+    if scheme is None:
+        return LocalStorage(Path(target), public), Path(target)
+    if scheme != "s3":
+        message = f'"{target}": publish to a folder or an s3://bucket/prefix URL'
+        if to is not None:
+            raise UsageError(f"--to: {message}")
+        raise ConfigError(message, file=display_path(show_dir / SHOW_FILE), field="publish.target")
+    bucket, _, prefix = target[len("s3://") :].partition("/")
+    if not bucket:
+        raise UsageError(f'"{target}": no bucket name')
+    location = S3Location(
+        bucket=bucket,
+        prefix=prefix,
+        endpoint_url=str(settings.endpoint_url).rstrip("/") if settings.endpoint_url else None,
+        region=settings.region,
+        addressing_style=settings.addressing_style,
+        acl=settings.acl,
+    )
+    return S3Storage(location, public), location.label
 
 
 def summarize(result: PublishResult, *, dry_run: bool) -> dict[str, Any]:

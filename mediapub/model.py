@@ -332,6 +332,11 @@ class PublishSettings(Frozen):
     feed_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*\.xml$")] = "feed.xml"
     #: List at most this many episodes in the feed; older ones move to archive pages (RFC 5005). None: all.
     max_items: Count | None = Field(default=None, ge=1)
+    #: For an ``s3://bucket/prefix`` target: how to reach the service (credentials come from boto3's chain).
+    endpoint_url: HttpUrl | None = None
+    region: Annotated[str, Field(pattern=r"^[a-z0-9-]{2,32}$")] | None = None
+    addressing_style: Literal["path", "virtual"] | None = None
+    acl: Literal["private", "public-read"] | None = None
 
     @field_validator("target")
     @classmethod

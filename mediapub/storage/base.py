@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from ..cache import sha256_of as sha256_of  # re-exported: storage callers hash what they store
 from ..errors import StorageError
-from ..model import StoredObject
+from ..model import JSON_CHAPTERS_TYPE, StoredObject
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -51,6 +51,9 @@ def check_key(key: str) -> str:
 
 def content_type_for(key: str) -> str:
     """The Content-Type a key's extension calls for; unknown types are served as bytes."""
+    name = Path(key).name
+    if name.startswith("chapters-") and name.endswith(".json"):
+        return JSON_CHAPTERS_TYPE  # Podcasting 2.0 JSON chapters have their own type
     return _CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
 
 
