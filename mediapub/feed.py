@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import email.utils
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -254,6 +255,21 @@ def _add_item(fg: FeedGenerator, show: Show, published: PublishedEpisode) -> Non
 
 
 @dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One episode as the feed carries it, kept as a one-item RSS document of its own.
+
+    Items are stored one object per episode, and the feed is composed from all
+    of them: two producers publishing different episodes at once each add their
+    own items, and whichever writes the feed last lists both (see the pipeline).
+    """
+
+    guid: str
+    date: dt.datetime
+    number: int
+    document: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class FeedDocument:
     """One document to publish: the feed itself, or an archive page of older episodes."""
 
@@ -261,9 +277,57 @@ class FeedDocument:
     data: bytes
 
 
+_PARSER = etree.XMLParser(remove_blank_text=True, strip_cdata=False, resolve_entities=False, no_network=True)
+
+
+def render_items(
+    show: Show, episodes: Sequence[PublishedEpisode], links: FeedLinks, *, podcast_guid: str, generator: str
+) -> list[FeedItem]:
+    """Each episode's item, as a document of its own."""
+    return [
+        FeedItem(
+            guid=published.guid,
+            date=published.episode.date,
+            number=published.episode.number,
+            document=build_feed(show, [published], links, podcast_guid=podcast_guid, generator=generator),
+        )
+        for published in episodes
+    ]
+
+
+def read_item(document: bytes) -> FeedItem:
+    """An item document read back from storage; ValueError if it is not one."""
+    try:
+        item = etree.fromstring(document, _PARSER).find("channel/item")
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"not an item document: {exc}") from None
+    if item is None:
+        raise ValueError("not an item document: no <item>")
+    date = email.utils.parsedate_to_datetime(item.findtext("pubDate") or "")
+    number = item.findtext(f"{{{ITUNES_NS}}}episode") or "0"
+    return FeedItem(guid=item.findtext("guid") or "", date=date, number=int(number), document=document)
+
+
+def compose(show: Show, items: Sequence[FeedItem], links: FeedLinks, *, podcast_guid: str, generator: str) -> bytes:
+    """The feed document listing ``items``, newest first, under the channel ``show`` describes."""
+    root = etree.fromstring(build_feed(show, [], links, podcast_guid=podcast_guid, generator=generator), _PARSER)
+    channel = root.find("channel")
+    assert channel is not None
+    ordered = sorted(items, key=lambda item: (item.date, item.number), reverse=True)
+    if ordered:
+        newest = channel.find("lastBuildDate")
+        if newest is not None:
+            newest.text = email.utils.format_datetime(ordered[0].date.astimezone(dt.UTC))
+    for item in ordered:
+        element = etree.fromstring(item.document, _PARSER).find("channel/item")
+        if element is not None:
+            channel.append(element)
+    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+
+
 def feed_documents(
     show: Show,
-    episodes: Sequence[PublishedEpisode],
+    items: Sequence[FeedItem],
     links: FeedLinks,
     *,
     feed_key: str,
@@ -280,11 +344,9 @@ def feed_documents(
     be in the feed and in a page at once; apps tell them apart by GUID.
     """
     cap = show.publish.max_items
-    ordered = sorted(episodes, key=lambda item: (item.episode.date, item.episode.number))
+    ordered = sorted(items, key=lambda item: (item.date, item.number))
     if cap is None or len(ordered) <= cap:
-        return [
-            FeedDocument(feed_key, build_feed(show, ordered, links, podcast_guid=podcast_guid, generator=generator))
-        ]
+        return [FeedDocument(feed_key, compose(show, ordered, links, podcast_guid=podcast_guid, generator=generator))]
     pages = [ordered[start : start + cap] for start in range(0, len(ordered) - cap + 1, cap)]
     pages = [page for page in pages if len(page) == cap]
     stem = feed_key.removesuffix(".xml")
@@ -294,8 +356,9 @@ def feed_documents(
         # Only prev-archive: a next-archive link would change a page when the next one fills up.
         history: tuple[tuple[str, str], ...] = (("prev-archive", public_url(keys[index - 1])),) if index else ()
         page_links = replace(links, page_url=public_url(keys[index]), history=history)
-        data = build_feed(show, page, page_links, podcast_guid=podcast_guid, generator=generator)
-        documents.append(FeedDocument(keys[index], data))
+        documents.append(
+            FeedDocument(keys[index], compose(show, page, page_links, podcast_guid=podcast_guid, generator=generator))
+        )
     live = replace(links, history=(("prev-archive", public_url(keys[-1])),))
-    data = build_feed(show, ordered[-cap:], live, podcast_guid=podcast_guid, generator=generator)
+    data = compose(show, ordered[-cap:], live, podcast_guid=podcast_guid, generator=generator)
     return [*documents, FeedDocument(feed_key, data)]

@@ -11,6 +11,7 @@ and, last, the feed.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import tempfile
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from .articles import ArticleOptions
 from .cache import FileCache
 from .config import display_path
 from .errors import ConfigError, EpisodeError, MediapubError
-from .feed import FeedLinks, feed_documents
+from .feed import FeedItem, FeedLinks, feed_documents, read_item, render_items
 from .ffmpeg import FFmpeg
 from .manifest import MANIFEST_KEY, EpisodeRecord, Manifest, podcast_guid_for
 from .model import (
@@ -43,6 +44,11 @@ from .storage import IMMUTABLE, SHORT_LIVED, Storage, sha256_of
 from .validate import validate_feed
 
 log = logging.getLogger(__name__)
+
+#: Each episode's item document lives here; the feed is composed from all of them.
+ITEMS_PREFIX = "items/"
+#: How many times one publish composes the feed again while others keep adding episodes.
+MAX_FEED_ROUNDS = 5
 
 
 class PublishError(MediapubError):
@@ -147,26 +153,80 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
     # Build everything before writing either, so a bad value cannot leave a manifest without its feed.
     assert isinstance(show_artwork.data, bytes)
     links = FeedLinks(feed_url=feed_url, artwork_url=artwork.url, artwork_side=images.width_of(show_artwork.data))
-    documents = feed_documents(
-        show, published, links, feed_key=feed_key, public_url=storage.public_url, podcast_guid=podcast_guid,
-        generator=f"mediapub {__version__}",
-    )  # fmt: skip
-    for document in documents:
-        _check_feed(document.data, context.reporter, quiet=document.key != feed_key)
+    generator = f"mediapub {__version__}"
+    own = {_item_key(item.guid): item for item in render_items(show, published, links, podcast_guid=podcast_guid,
+                                                               generator=generator)}  # fmt: skip
+    # Check the feed these episodes make before storing anything that other publishes would pick up.
+    for document in feed_documents(show, list(own.values()), links, feed_key=feed_key, public_url=storage.public_url,
+                                   podcast_guid=podcast_guid, generator=generator):  # fmt: skip
+        _check_feed(document.data, context.reporter, quiet=True)
+    item_objects = [storage.put(key, item.document, cache_control=SHORT_LIVED) for key, item in own.items()]
     records = {item.episode.slug: _record(item) for item in published}
     manifest_bytes = manifest.with_episodes(podcast_guid, records).to_bytes()
     manifest_object = storage.put(MANIFEST_KEY, manifest_bytes, cache_control=SHORT_LIVED)
-    archives = [storage.put(d.key, d.data, cache_control=SHORT_LIVED) for d in documents if d.key != feed_key]
-    feed = storage.put(feed_key, documents[-1].data, cache_control=SHORT_LIVED)
+    archives, feed = _write_feed(show, links, own, storage, context.reporter, feed_key, podcast_guid, generator)
     if derived and feed.written:
         context.reporter.warn(
             f'first publish here: pin this show\'s identity by adding guid = "{podcast_guid}" to show.toml, '
             "so episode GUIDs stay the same if the show moves"
         )
-    objects = (artwork, *_episode_objects(published), manifest_object, *archives, feed)
+    objects = (artwork, *_episode_objects(published), *item_objects, manifest_object, *archives, feed)
     for stored in objects:
         log.info("%s %s (%d bytes)", "stored" if stored.written else "unchanged", stored.key, stored.size)
     return PublishResult(episodes=tuple(published), objects=objects, feed=feed)
+
+
+def _item_key(guid: str) -> str:
+    """Where an episode's item document is kept: named by its GUID, which never changes."""
+    return f"{ITEMS_PREFIX}{hashlib.sha256(guid.encode()).hexdigest()[:32]}.xml"
+
+
+def _write_feed(
+    show: Show,
+    links: FeedLinks,
+    own: dict[str, FeedItem],
+    storage: Storage,
+    reporter: Reporter,
+    feed_key: str,
+    podcast_guid: str,
+    generator: str,
+) -> tuple[list[StoredObject], StoredObject]:
+    """Compose the feed from every stored item, write it, and again if items arrived meanwhile.
+
+    Another publish may be adding its episodes at the same time. Each publish
+    stores its items before composing; after writing the feed it lists the
+    items again, and composes and writes again if the list changed. The last
+    feed written was composed after its writer's final listing, so it holds
+    every item stored before then, and anything stored later belongs to a
+    publish that composes and writes after it: no episode is lost.
+    """
+    for _ in range(MAX_FEED_ROUNDS):
+        keys = storage.list(ITEMS_PREFIX)
+        found = [own[key] if key in own else _stored_item(storage, key) for key in keys]
+        items = [item for item in found if item is not None]
+        documents = feed_documents(
+            show, items, links, feed_key=feed_key, public_url=storage.public_url, podcast_guid=podcast_guid,
+            generator=generator,
+        )  # fmt: skip
+        for document in documents:
+            _check_feed(document.data, reporter, quiet=document.key != feed_key)
+        archives = [storage.put(d.key, d.data, cache_control=SHORT_LIVED) for d in documents if d.key != feed_key]
+        feed = storage.put(feed_key, documents[-1].data, cache_control=SHORT_LIVED)
+        if storage.list(ITEMS_PREFIX) == keys:
+            return archives, feed
+        log.info("episodes were added while this feed was written; composing it again")
+    raise MediapubError("other publishes kept adding episodes; run again to include them all")
+
+
+def _stored_item(storage: Storage, key: str) -> FeedItem | None:
+    data = storage.get(key)
+    if data is None:
+        return None
+    try:
+        return read_item(data)
+    except ValueError:
+        log.warning("%s is not an item document; it was left out of the feed", key)
+        return None
 
 
 def _check_feed(feed_bytes: bytes, reporter: Reporter, *, quiet: bool = False) -> None:

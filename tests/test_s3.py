@@ -151,3 +151,113 @@ def test_an_unreachable_endpoint_is_one_clear_line(show_dir, s3_env, run_cli) ->
     result = run_cli("publish", "episodes", "--offline")
     assert result.exit_code == 1
     assert "error: s3://bucket/nir: cannot reach http://127.0.0.1:9" in result.stderr
+
+
+class _Interleaving:
+    """Storage for publisher A that runs publisher B to completion the moment A has listed the items.
+
+    That is the worst interleaving: A composes its feed from a listing without
+    B's episode and writes it after B's complete feed. Without the second look
+    after writing, B's episode would vanish from the feed.
+    """
+
+    def __init__(self, inner: S3Storage, other) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.other, self.feed_writes = inner, other, 0
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.inner, name)
+
+    def list(self, prefix: str) -> list[str]:
+        keys = self.inner.list(prefix)
+        if self.other is not None:
+            other, self.other = self.other, None
+            other()
+        return keys
+
+    def put(self, key, source, *, cache_control):  # type: ignore[no-untyped-def]
+        self.feed_writes += key == "feed.xml"
+        return self.inner.put(key, source, cache_control=cache_control)
+
+
+def test_two_publishers_at_once_both_end_up_in_the_feed(show_dir, gateway, bucket, client, tmp_path) -> None:
+    import shutil
+
+    from mediapub import FFmpeg, PublishContext, Reporter, load_show, publish
+    from mediapub.articles import ArticleOptions
+
+    first, second = tmp_path / "producer-a", tmp_path / "producer-b"
+    shutil.copytree(show_dir, first)
+    shutil.copytree(show_dir, second)
+    shutil.rmtree(first / "151-brexit-withdrawal-agreement")  # A publishes episode 150 only
+    shutil.rmtree(second / "150-midterms")  # B publishes episode 151 only
+    location = S3Location(bucket=bucket, prefix="nir", endpoint_url=gateway.endpoint, addressing_style="path")
+
+    def context(storage) -> PublishContext:  # type: ignore[no-untyped-def]
+        return PublishContext(storage=storage, ffmpeg=FFmpeg(), reporter=Reporter(None),
+                              articles=ArticleOptions(offline=True))  # fmt: skip
+
+    def run_b() -> None:
+        publish(load_show(second), context(S3Storage(location, BASE)))
+
+    storage_a = _Interleaving(S3Storage(location, BASE), run_b)
+    publish(load_show(first), context(storage_a))
+
+    feed = client.get_object(Bucket=bucket, Key="nir/feed.xml")["Body"].read().decode()
+    assert "<itunes:episode>150</itunes:episode>" in feed and "<itunes:episode>151</itunes:episode>" in feed
+    assert storage_a.feed_writes == 2  # A saw B's episode arrive and wrote the feed again
+
+
+class _DiesMidPublish:
+    """Storage that stops the S3 server just as the first new media file starts to go up."""
+
+    def __init__(self, inner: S3Storage, server: Gateway) -> None:
+        self.inner, self.server = inner, server
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.inner, name)
+
+    def put(self, key, source, *, cache_control):  # type: ignore[no-untyped-def]
+        if key.endswith(".mp3") and not self.inner.exists(key):
+            self.server.stop()
+        return self.inner.put(key, source, cache_control=cache_control)
+
+
+def test_a_server_dying_mid_publish_leaves_the_old_feed_and_a_rerun_finishes(show_dir, s3_env, tmp_path) -> None:
+    from botocore.config import Config
+
+    from mediapub import FFmpeg, PublishContext, Reporter, load_show, publish
+    from mediapub.articles import ArticleOptions
+
+    folder = tmp_path / "own-s3"
+    server = start_gateway(folder)
+    port = int(server.endpoint.rsplit(":", 1)[1])
+    try:
+        boto3.client("s3", endpoint_url=server.endpoint).create_bucket(Bucket="show")
+        location = S3Location(bucket="show", prefix="nir", endpoint_url=server.endpoint, addressing_style="path")
+
+        def context(storage) -> PublishContext:  # type: ignore[no-untyped-def]
+            return PublishContext(storage=storage, ffmpeg=FFmpeg(), reporter=Reporter(None),
+                                  articles=ArticleOptions(offline=True))  # fmt: skip
+
+        publish(load_show(show_dir), context(S3Storage(location, BASE)))
+        old_feed = S3Storage(location, BASE).get("feed.xml")
+        assert old_feed
+
+        episode_file = show_dir / "150-midterms" / "episode.toml"
+        episode_file.write_text(episode_file.read_text() + "\n[audio]\nloudness = -17.0\n")
+        impatient = boto3.session.Session().client(  # few retries, so the dead server is noticed quickly
+            "s3", endpoint_url=server.endpoint, config=Config(retries={"max_attempts": 2}, connect_timeout=2)
+        )
+        with pytest.raises(StorageError, match=r"cannot reach|s3://show/nir"):
+            publish(load_show(show_dir), context(_DiesMidPublish(S3Storage(location, BASE, client=impatient), server)))
+
+        server = start_gateway(folder, port)  # the same data, back on the same address
+        assert S3Storage(location, BASE).get("feed.xml") == old_feed  # listeners still get the old, valid feed
+        publish(load_show(show_dir), context(S3Storage(location, BASE)))
+        new_feed = S3Storage(location, BASE).get("feed.xml")
+        assert new_feed != old_feed
+        from mediapub.validate import validate_feed
+
+        assert [f for f in validate_feed(new_feed or b"") if f.severity == "error"] == []
+    finally:
+        server.stop()

@@ -76,3 +76,7 @@ class Storage(Protocol):
     def public_url(self, key: str) -> str:
         """The URL listeners' apps use to fetch ``key``."""
         ...
+
+    def list(self, prefix: str) -> list[str]:
+        """The keys of every object whose key starts with ``prefix`` (a folder, ending in "/"), sorted."""
+        ...

@@ -13,6 +13,11 @@ class DryRunStorage:
 
     def __init__(self, inner: Storage) -> None:
         self.inner = inner
+        #: What this run would have written (small objects only), so it reads back its own writes.
+        self.pending: dict[str, bytes] = {}
+
+    def list(self, prefix: str) -> list[str]:
+        return sorted(set(self.inner.list(prefix)) | {key for key in self.pending if key.startswith(prefix)})
 
     def public_url(self, key: str) -> str:
         return self.inner.public_url(key)
@@ -21,7 +26,7 @@ class DryRunStorage:
         return self.inner.exists(key)
 
     def get(self, key: str) -> bytes | None:
-        return self.inner.get(key)
+        return self.pending[key] if key in self.pending else self.inner.get(key)
 
     def put(self, key: str, source: bytes | Path, *, cache_control: str) -> StoredObject:
         check_key(key)
@@ -30,6 +35,7 @@ class DryRunStorage:
             size, would_write = source.stat().st_size, not self.inner.exists(key)
         else:
             size, would_write = len(source), self.inner.get(key) != source
+            self.pending[key] = source
         return StoredObject(
             key=key,
             url=self.public_url(key),

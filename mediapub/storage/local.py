@@ -29,6 +29,16 @@ class LocalStorage:
     def public_url(self, key: str) -> str:
         return self.base_url + check_key(key)
 
+    def list(self, prefix: str) -> list[str]:
+        folder = self.root.joinpath(*check_key(prefix.rstrip("/")).split("/"))
+        if not folder.is_dir():
+            return []
+        return sorted(
+            path.relative_to(self.root).as_posix()
+            for path in folder.rglob("*")
+            if path.is_file() and not path.name.startswith(".")
+        )
+
     def exists(self, key: str) -> bool:
         return self.path_of(key).is_file()
 

@@ -64,6 +64,17 @@ class S3Storage:
     def _key(self, key: str) -> str:
         return self.prefix + check_key(key)
 
+    def list(self, prefix: str) -> list[str]:
+        full = self.prefix + check_key(prefix.rstrip("/")) + "/"
+        keys: list[str] = []
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.location.bucket, Prefix=full)
+            for page in pages:
+                keys += [item["Key"].removeprefix(self.prefix) for item in page.get("Contents", [])]
+        except Exception as exc:
+            raise self._error(exc, prefix) from None
+        return sorted(keys)
+
     def exists(self, key: str) -> bool:
         return self._head(key) is not None
 
