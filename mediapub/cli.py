@@ -44,9 +44,10 @@ from .model import (
     url_scheme,
 )
 from .notes import render_notes
-from .pipeline import PublishContext, PublishError, publish
+from .pipeline import ITEMS_PREFIX, PublishContext, PublishError, publish
 from .plot import loudness_plot
 from .progress import Reporter
+from .prune import plan_prune
 from .storage import DryRunStorage, LocalStorage, S3Location, S3Storage, Storage
 from .validate import validate_feed
 
@@ -321,6 +322,33 @@ def extract_command(source: str, as_json: bool) -> None:
     byline = ", ".join(part for part in (article.via or article.site_name, ", ".join(article.authors),
                                           article.published and article.published.isoformat()) if part)  # fmt: skip
     click.echo(f"{article.title or '(no headline)'}\n{byline}\n\n{article.text}")
+
+
+@cli.command("prune")
+@click.argument("show_dir", required=False, default="episodes", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="The published folder.")
+@click.option("--to", "to", metavar="s3://BUCKET/PREFIX", help="The published bucket.")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was (or would be) deleted as JSON.")
+@_debug_options
+def prune_command(show_dir: Path, out: Path | None, to: str | None, dry_run: bool, as_json: bool) -> None:
+    """Delete published media and images that no feed refers to any more (publish never deletes)."""
+    source = load_show(show_dir)
+    storage, where = _storage(source.show.publish, out, to, show_dir, str(source.show.base_url))
+    feed_key = source.show.publish.feed_name
+    if storage.get(feed_key) is None:
+        raise UsageError(f"{where}: nothing is published there (no {feed_key}); refusing to prune")
+    plan = plan_prune(storage, [feed_key, *storage.list(ITEMS_PREFIX)])
+    if not dry_run:
+        for key in plan.unreferenced:
+            storage.delete(key)
+    if as_json:
+        click.echo(json.dumps({"dry_run": dry_run, "deleted": list(plan.unreferenced)}, indent=2))
+        return
+    verb = "would delete" if dry_run else "deleted"
+    for key in plan.unreferenced:
+        click.echo(f"{verb} {key}")
+    click.echo(f"{verb} {len(plan.unreferenced)} files")
 
 
 @cli.command("validate")

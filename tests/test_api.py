@@ -34,8 +34,9 @@ ALLOWED = {
     **dict.fromkeys(SUPPORT, CORE | {"storage", "summarize"}),
     "assembly": CORE | {"ffmpeg", "loudness"},  # the mastering stage's helper for intros and outros
     **dict.fromkeys(STAGES, CORE | {"ffmpeg", "images", "loudness", "assembly", "fetch", "extract", "summarize"}),
+    "prune": CORE | {"storage"},  # reads stored feed documents, deletes what they no longer name
     "pipeline": CORE | SUPPORT | STAGES,
-    "cli": CORE | SUPPORT | STAGES | {"pipeline"},
+    "cli": CORE | SUPPORT | STAGES | {"pipeline", "prune"},
 }
 
 

@@ -337,3 +337,33 @@ def test_the_terminal_summary_names_every_episode_and_file(show_dir, out_dir, ru
     assert "wrote feed.xml" in first
     assert "2 episodes; 12 files written, 0 unchanged" in first
     assert "2 episodes; 0 files written, 12 unchanged" in _publish(run_cli).stdout
+
+
+def test_prune_deletes_only_what_no_feed_refers_to(show_dir, out_dir, run_cli) -> None:
+    first = json.loads(_publish(run_cli, "--json").stdout)
+    episode_file = show_dir / "150-midterms" / "episode.toml"
+    episode_file.write_text(episode_file.read_text() + "\n[audio]\nloudness = -18.0\n")
+    second = json.loads(_publish(run_cli, "--json").stdout)
+    old, new = (next(e["media"] for e in s["episodes"] if e["number"] == 150) for s in (first, second))
+    old_file, new_file = _local_file(out_dir, old), _local_file(out_dir, new)
+    assert old_file.is_file() and new_file.is_file()  # publishing never deletes
+
+    dry = run_cli("prune", "episodes", "--out", "public", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.stdout)["deleted"] == [old.removeprefix(BASE)]
+    assert old_file.is_file()  # a dry run deletes nothing
+
+    before = snapshot(out_dir)
+    assert run_cli("prune", "episodes", "--out", "public").exit_code == 0
+    assert not old_file.exists() and new_file.is_file()
+    after = snapshot(out_dir)
+    assert set(before) - set(after) == {old.removeprefix(BASE)}  # nothing else went
+    feed = (out_dir / "feed.xml").read_bytes()
+    for entry in feedparser.parse(feed).entries:
+        assert _local_file(out_dir, entry.enclosures[0].href).is_file()
+    assert json.loads(run_cli("prune", "episodes", "--out", "public", "--json").stdout)["deleted"] == []
+
+
+def test_prune_refuses_a_place_where_nothing_is_published(show_dir, tmp_path, run_cli) -> None:
+    result = run_cli("prune", "episodes", "--out", str(tmp_path / "empty"))
+    assert result.exit_code == 2 and "nothing is published there" in result.stderr

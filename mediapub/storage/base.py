@@ -80,3 +80,7 @@ class Storage(Protocol):
     def list(self, prefix: str) -> list[str]:
         """The keys of every object whose key starts with ``prefix`` (a folder, ending in "/"), sorted."""
         ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object under ``key`` (only ``mediapub prune`` does this)."""
+        ...

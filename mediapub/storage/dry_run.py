@@ -16,6 +16,9 @@ class DryRunStorage:
         #: What this run would have written (small objects only), so it reads back its own writes.
         self.pending: dict[str, bytes] = {}
 
+    def delete(self, key: str) -> None:
+        check_key(key)  # a dry run deletes nothing
+
     def list(self, prefix: str) -> list[str]:
         return sorted(set(self.inner.list(prefix)) | {key for key in self.pending if key.startswith(prefix)})
 

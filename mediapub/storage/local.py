@@ -39,6 +39,12 @@ class LocalStorage:
             if path.is_file() and not path.name.startswith(".")
         )
 
+    def delete(self, key: str) -> None:
+        try:
+            self.path_of(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot delete {key}: {exc.strerror}", subject=self.root) from None
+
     def exists(self, key: str) -> bool:
         return self.path_of(key).is_file()
 

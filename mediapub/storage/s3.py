@@ -75,6 +75,13 @@ class S3Storage:
             raise self._error(exc, prefix) from None
         return sorted(keys)
 
+    def delete(self, key: str) -> None:
+        full = self._key(key)
+        try:
+            self.client.delete_object(Bucket=self.location.bucket, Key=full)
+        except Exception as exc:
+            raise self._error(exc, key) from None
+
     def exists(self, key: str) -> bool:
         return self._head(key) is not None
 
