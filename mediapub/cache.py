@@ -83,3 +83,22 @@ class FileCache:
                 os.replace(partial, target)
             finally:
                 Path(partial).unlink(missing_ok=True)
+
+    def get_json(self, kind: str, key: str) -> dict[str, Any] | None:
+        """A small cached description with no file beside it, or None."""
+        try:
+            data = json.loads((self.folder / kind / key[:2] / f"{key}.json").read_text())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def put_json(self, kind: str, key: str, data: dict[str, Any]) -> None:
+        target = self.folder / kind / key[:2] / f"{key}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".partial")
+        os.close(handle)
+        try:
+            Path(partial).write_text(json.dumps(data))
+            os.replace(partial, target)
+        finally:
+            Path(partial).unlink(missing_ok=True)

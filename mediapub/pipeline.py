@@ -10,18 +10,22 @@ and, last, the feed.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import logging
 import tempfile
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import overload
 
 from . import articles, chapters, images, mastering, notes, plot, tagging
 from ._version import __version__
 from .articles import ArticleOptions
-from .cache import FileCache
+from .cache import FileCache, cache_key
 from .config import display_path
 from .errors import ConfigError, EpisodeError, MediapubError
 from .feed import FeedItem, FeedLinks, feed_documents, read_item, render_items
@@ -31,6 +35,7 @@ from .model import (
     ArticleNote,
     EncodedAudio,
     Episode,
+    MasterReport,
     MediaInfo,
     PublishedEpisode,
     PublishResult,
@@ -49,6 +54,8 @@ log = logging.getLogger(__name__)
 ITEMS_PREFIX = "items/"
 #: How many times one publish composes the feed again while others keep adding episodes.
 MAX_FEED_ROUNDS = 5
+#: How many episodes are stored at once.
+STORE_WORKERS = 8
 
 
 class PublishError(MediapubError):
@@ -109,19 +116,28 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
     manifest = Manifest.parse(storage.get(MANIFEST_KEY))
     podcast_guid, derived = _podcast_guid(show, manifest, feed_url)
 
-    recordings = {episode.slug: _probe(episode, context.ffmpeg) for episode in source.episodes}
+    recordings = {episode.slug: _probe(episode, context.ffmpeg, context.cache) for episode in source.episodes}
     for episode in source.episodes:
         _check_chapters(episode, recordings[episode.slug], source)
     read = _read_articles(source, context)
     with tempfile.TemporaryDirectory(prefix="mediapub-") as work:
         prepared: list[_Prepared] = []
         failures: list[EpisodeError] = []
+        pictures = _Pictures()
         for episode in source.episodes:
             guid = manifest.guid_for(episode, podcast_guid)
             try:
                 prepared.append(
                     _prepare(
-                        show, episode, recordings[episode.slug], read[episode.slug], guid, feed_url, Path(work), context
+                        show,
+                        episode,
+                        recordings[episode.slug],
+                        read[episode.slug],
+                        guid,
+                        feed_url,
+                        Path(work),
+                        context,
+                        pictures,
                     )
                 )
             except MediapubError as exc:
@@ -131,24 +147,12 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
 
         show_artwork = _artwork(show.artwork)
         artwork = _put(storage, show_artwork)
-        published = [
-            PublishedEpisode(
-                episode=item.episode,
-                guid=item.guid,
-                media=_put(storage, item.media),
-                duration=item.audio.duration,
-                notes=item.notes,
-                mastering=item.audio.report,
-                loudness_plot=_put(storage, item.plot),
-                notes_file=_put(storage, item.notes_file),
-                transcript=_put(storage, item.transcript),
-                video=_put(storage, item.video),
-                chapters=_put(storage, item.chapters),
-                image=_put(storage, item.image),
-                extras=tuple(_put(storage, pending) for pending in item.chapter_images),
-            )
-            for item in prepared
-        ]
+        # Episodes go up side by side: a bucket serves many requests at once, and most are quick HEADs.
+        total = sum(_size(pending.data) for item in prepared for pending in _files(item))
+        with context.reporter.task(f"Storing {len(prepared)} episodes", total=total, in_bytes=True) as advance:
+            done = _Tally(advance)
+            with ThreadPoolExecutor(max_workers=STORE_WORKERS) as pool:
+                published = list(pool.map(functools.partial(_store, storage, done), prepared))
 
     # Build everything before writing either, so a bad value cannot leave a manifest without its feed.
     assert isinstance(show_artwork.data, bytes)
@@ -256,14 +260,31 @@ def _podcast_guid(show: Show, manifest: Manifest, feed_url: str) -> tuple[str, b
     return podcast_guid_for(feed_url), True
 
 
-def _probe(episode: Episode, ffmpeg: FFmpeg) -> MediaInfo:
+def _probe(episode: Episode, ffmpeg: FFmpeg, cache: FileCache | None) -> MediaInfo:
     assert isinstance(episode.recording, Path)  # URLs are refused by the loader until ingest exists
     try:
-        info = ffmpeg.probe(episode.recording)
+        info = _probe_with_cache(episode.recording, ffmpeg, cache)
         mastering.check_recording(info, episode.recording)
     except MediapubError as exc:
         raise EpisodeError(episode.slug, exc) from None
     log.info("%s: %.1f s of %s audio", episode.slug, info.duration, info.audio_codec)
+    return info
+
+
+def _probe_with_cache(path: Path, ffmpeg: FFmpeg, cache: FileCache | None) -> MediaInfo:
+    """What ffmpeg says about a recording, remembered while the file's size and modification time stay the same."""
+    if cache is None:
+        return ffmpeg.probe(path)
+    stat = path.stat()
+    key = cache_key("probe", str(path.resolve()), stat.st_size, stat.st_mtime_ns, ffmpeg.version)
+    known = cache.get_json("probes", key)
+    if known is not None:
+        try:
+            return MediaInfo(**known)
+        except TypeError:
+            pass  # written by another version of mediapub: probe again
+    info = ffmpeg.probe(path)
+    cache.put_json("probes", key, dataclasses.asdict(info))
     return info
 
 
@@ -308,6 +329,7 @@ def _prepare(
     feed_url: str,
     work: Path,
     context: PublishContext,
+    covers: _Pictures,
 ) -> _Prepared:
     """Master, describe and tag one episode inside the work folder."""
     assert isinstance(episode.recording, Path)
@@ -325,7 +347,7 @@ def _prepare(
     folder = f"episodes/{episode.slug}"
     offset = encoded.report.timeline_offset if encoded.report else 0.0
     marks = chapters.place_chapters(episode.chapters, encoded.duration, offset)
-    pictures = {path: images.embedded_cover(path, side=images.CHAPTER_SIDE) for path in _chapter_pictures(episode)}
+    pictures = {path: covers.get(path, images.CHAPTER_SIDE) for path in _chapter_pictures(episode)}
     picture_files = {path: _content_key(folder, "chapter", path.suffix.lower(), sha256_of(path)) for path in pictures}
     show_notes = notes.render_notes(episode, article_notes, marks)
     tags = tagging.episode_tags(
@@ -335,7 +357,7 @@ def _prepare(
         description=show_notes.text,
         feed_url=feed_url,
         episode_url=str(episode.youtube or show.link),
-        cover=images.embedded_cover(episode.artwork or show.artwork),
+        cover=covers.get(episode.artwork or show.artwork, images.EMBEDDED_SIDE),
         chapters=marks,
         chapter_images=pictures,
     )
@@ -350,7 +372,7 @@ def _prepare(
     notes_file = _Pending(_content_key(folder, "notes", ".md", sha256_of(markdown)), markdown)
     plot_file = None
     if encoded.report is not None:
-        picture = plot.loudness_plot(encoded.report, f"{episode.number}: {episode.title}")
+        picture = _plot(encoded.report, f"{episode.number}: {episode.title}", work, context.cache)
         plot_file = _Pending(_content_key(folder, "loudness", ".png", sha256_of(picture)), picture)
     return _Prepared(
         episode=episode,
@@ -368,6 +390,80 @@ def _prepare(
         image=_artwork(episode.artwork) if episode.artwork else None,
         chapter_images=tuple(_Pending(key, path) for path, key in picture_files.items()),
     )
+
+
+def _plot(report: MasterReport, title: str, work: Path, cache: FileCache | None) -> bytes:
+    """The loudness picture; an unchanged master and title give the same one, so it is drawn once."""
+    if cache is None:
+        return plot.loudness_plot(report, title)
+    key = cache_key("plot", plot.PLOT_VERSION, title, dataclasses.asdict(replace(report, cached=False)))
+    hit = cache.get("plots", key, ".png")
+    if hit is not None:
+        return hit[0].read_bytes()
+    picture = plot.loudness_plot(report, title)
+    drawn = work / f"plot-{key[:16]}.png"
+    drawn.write_bytes(picture)
+    cache.put("plots", key, drawn, {})
+    return picture
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Bytes stored so far, for the progress bar; the threads storing episodes all add to it."""
+
+    report: Callable[[float], None]
+    done: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, size: int) -> None:
+        with self.lock:
+            self.done += size
+            self.report(self.done)
+
+
+def _files(item: _Prepared) -> list[_Pending]:
+    found = [item.media, item.plot, item.notes_file, item.transcript, item.video, item.chapters, item.image]
+    return [pending for pending in (*found, *item.chapter_images) if pending is not None]
+
+
+def _size(data: bytes | Path) -> int:
+    return data.stat().st_size if isinstance(data, Path) else len(data)
+
+
+def _store(storage: Storage, tally: _Tally, item: _Prepared) -> PublishedEpisode:
+    """Store one prepared episode's files (the media first) and say where they are."""
+    put = functools.partial(_put_optional, storage, tally)
+    return PublishedEpisode(
+        episode=item.episode,
+        guid=item.guid,
+        media=_put(storage, item.media, tally),
+        duration=item.audio.duration,
+        notes=item.notes,
+        mastering=item.audio.report,
+        loudness_plot=put(item.plot),
+        notes_file=put(item.notes_file),
+        transcript=put(item.transcript),
+        video=put(item.video),
+        chapters=put(item.chapters),
+        image=put(item.image),
+        extras=tuple(_put(storage, pending, tally) for pending in item.chapter_images),
+    )
+
+
+def _put_optional(storage: Storage, tally: _Tally, pending: _Pending | None) -> StoredObject | None:
+    return None if pending is None else _put(storage, pending, tally)
+
+
+@dataclass(slots=True)
+class _Pictures:
+    """Embedded covers made once per publish: every episode of a show usually shares one artwork."""
+
+    made: dict[tuple[Path, int], bytes] = field(default_factory=dict)
+
+    def get(self, path: Path, side: int) -> bytes:
+        if (path, side) not in self.made:
+            self.made[(path, side)] = images.embedded_cover(path, side=side)
+        return self.made[(path, side)]
 
 
 def _beside(folder: str, stem: str, path: Path | None) -> _Pending | None:
@@ -388,13 +484,16 @@ def _artwork(path: Path) -> _Pending:
 
 
 @overload
-def _put(storage: Storage, pending: _Pending) -> StoredObject: ...
+def _put(storage: Storage, pending: _Pending, tally: _Tally | None = None) -> StoredObject: ...
 @overload
-def _put(storage: Storage, pending: None) -> None: ...
-def _put(storage: Storage, pending: _Pending | None) -> StoredObject | None:
+def _put(storage: Storage, pending: None, tally: _Tally | None = None) -> None: ...
+def _put(storage: Storage, pending: _Pending | None, tally: _Tally | None = None) -> StoredObject | None:
     if pending is None:
         return None
-    return storage.put(pending.key, pending.data, cache_control=IMMUTABLE)
+    stored = storage.put(pending.key, pending.data, cache_control=IMMUTABLE)
+    if tally is not None:
+        tally.add(stored.size)
+    return stored
 
 
 def _episode_objects(published: list[PublishedEpisode]) -> list[StoredObject]:

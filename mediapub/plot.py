@@ -15,6 +15,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .model import MasterReport
 
+#: Bump when the picture would come out differently: cached pictures are then drawn again.
+PLOT_VERSION = 1
 WIDTH, HEIGHT = 1200, 420
 LEFT, RIGHT, TOP, BOTTOM = 70, 20, 50, 50
 FLOOR, CEILING = -50.0, -5.0
@@ -54,7 +56,7 @@ def loudness_plot(report: MasterReport, title: str) -> bytes:
     draw.text((LEFT, 28), summary, fill=TEXT_COLOUR, font=font)
     draw.text((12, TOP + (HEIGHT - TOP - BOTTOM) // 2), "LUFS", fill=TEXT_COLOUR, font=font, anchor="lm")
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
 
 

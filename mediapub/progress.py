@@ -6,7 +6,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 
 class Reporter:
@@ -21,8 +29,10 @@ class Reporter:
         self.progress = progress
 
     @contextmanager
-    def task(self, description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
-        """Yield a function that sets how much of ``total`` is done."""
+    def task(
+        self, description: str, total: float | None = None, *, in_bytes: bool = False
+    ) -> Iterator[Callable[[float], None]]:
+        """Yield a function that sets how much of ``total`` is done (``in_bytes``: show sizes and the rate)."""
         if self.console is None or not self.progress:
             yield lambda done: None
             return
@@ -31,7 +41,9 @@ class Reporter:
             yield lambda done: None
             self.console.print(f"done: {description}", highlight=False)
             return
-        columns = (TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn())
+        columns: tuple[ProgressColumn, ...] = (TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn())
+        if in_bytes:
+            columns = (*columns[:2], DownloadColumn(), TransferSpeedColumn(), columns[2])
         with Progress(*columns, console=self.console, transient=True) as progress:
             task_id = progress.add_task(description, total=total)
             yield lambda done: progress.update(task_id, completed=done)

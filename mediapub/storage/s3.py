@@ -6,9 +6,10 @@ name the bucket and key, never a secret.
 
 Each object records the SHA-256 of its content in its metadata, so a
 republish compares hashes with a HEAD request and sends nothing that is
-already there. Every upload is checked afterwards (HEAD, size match) before
-the pipeline moves on, which is what lets it write the feed last and trust
-that everything the feed points at exists. Transient failures (throttling,
+already there. Every file upload (possibly in parallel parts) is checked
+afterwards (HEAD, size match) before the pipeline moves on, which is what
+lets it write the feed last and trust that everything the feed points at
+exists; a single PUT of bytes either lands whole or fails. Transient failures (throttling,
 5xx, dropped connections) are retried with backoff by botocore; permanent
 ones become one clear line.
 """
@@ -107,7 +108,8 @@ class S3Storage:
         )
         if not unchanged:
             self._upload(key, source, digest, cache_control)
-            stored = self._head(key)
+            # A single PUT of bytes either stores them all or fails; a file (possibly in parts) is checked.
+            stored = self._head(key) if isinstance(source, Path) else {"ContentLength": size}
             if stored is None or stored.get("ContentLength") != size:
                 raise StorageError(f"{key}: the upload did not arrive whole", subject=self.location.label)
         return StoredObject(
