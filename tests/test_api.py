@@ -27,11 +27,23 @@ def test_public_names_are_pinned_and_sorted() -> None:
 #: Who may import whom. Stages run in sequence and meet only in the pipeline, so a stage
 #: never imports another stage; the core imports only errors; only the edge sees the pipeline.
 CORE = {"model", "errors", "_version", "categories", "cache"}
-SUPPORT = {"ffmpeg", "images", "progress", "storage", "loudness", "fetch", "extract", "summarize"}
+SUPPORT = {
+    "ffmpeg",
+    "images",
+    "progress",
+    "storage",
+    "loudness",
+    "fetch",
+    "extract",
+    "summarize",
+    "charset",
+    "page_facts",
+    "article_cleanup",
+}
 STAGES = {"mastering", "tagging", "notes", "feed", "config", "manifest", "plot", "chapters", "articles", "validate"}
 ALLOWED = {
     **{name: set() for name in CORE},
-    **dict.fromkeys(SUPPORT, CORE | {"storage", "summarize"}),
+    **dict.fromkeys(SUPPORT, CORE | {"storage", "summarize", "charset", "page_facts", "article_cleanup"}),
     "assembly": CORE | {"ffmpeg", "loudness"},  # the mastering stage's helper for intros and outros
     **dict.fromkeys(STAGES, CORE | {"ffmpeg", "images", "loudness", "assembly", "fetch", "extract", "summarize"}),
     "prune": CORE | {"storage"},  # reads stored feed documents, deletes what they no longer name
