@@ -50,8 +50,10 @@ def cache_key(*parts: object) -> str:
 class FileCache:
     """Files and their descriptions, by key, in one folder (``<kind>/<key[:2]>/<key>``)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, read_only: bool = False) -> None:
         self.folder = Path(folder)
+        #: A dry run may use what is cached but must not add to it.
+        self.read_only = read_only
 
     def _paths(self, kind: str, key: str, suffix: str) -> tuple[Path, Path]:
         base = self.folder / kind / key[:2] / key
@@ -70,6 +72,8 @@ class FileCache:
 
     def put(self, kind: str, key: str, source: Path, description: dict[str, Any]) -> None:
         """Keep a copy of ``source``; the description is written last, so it vouches for the file."""
+        if self.read_only:
+            return
         data, meta = self._paths(kind, key, source.suffix)
         data.parent.mkdir(parents=True, exist_ok=True)
         for target, write in (
@@ -93,6 +97,8 @@ class FileCache:
         return data if isinstance(data, dict) else None
 
     def put_json(self, kind: str, key: str, data: dict[str, Any]) -> None:
+        if self.read_only:
+            return
         target = self.folder / kind / key[:2] / f"{key}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, partial = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".partial")

@@ -66,6 +66,9 @@ def _debug_options(command: Callable[..., Any]) -> Callable[..., Any]:
         logging.basicConfig(
             level=level, handlers=[RichHandler(console=Console(stderr=True), show_path=False)], force=True
         )
+        # Their debug logs print request headers, credentials included: they never go above warnings.
+        for noisy in ("botocore", "boto3", "s3transfer", "urllib3", "httpx", "httpcore"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         try:
             return command(*args, **kwargs)
@@ -153,7 +156,7 @@ def publish_command(
     if dry_run:
         storage = DryRunStorage(storage)
     reporter = Reporter(Console(stderr=True, soft_wrap=True), progress=not as_json)
-    cache = None if no_cache else FileCache(default_cache_dir())
+    cache = None if no_cache else FileCache(default_cache_dir(), read_only=dry_run)
     context = PublishContext(
         storage=storage,
         ffmpeg=FFmpeg(),
@@ -217,6 +220,9 @@ def master_command(
         raise UsageError(f"{output}: the output must end in .mp3 or .m4a, which picks the format")
     if not output.parent.is_dir():
         raise UsageError(f"{output}: its folder does not exist")
+    for given in (source, intro, outro):
+        if given is not None and output.resolve() == given.resolve():
+            raise UsageError(f"{output}: the output would overwrite an input; choose another file name")
     chosen = {
         "format": formats[output.suffix.lower()],
         "loudness": loudness,
@@ -328,17 +334,30 @@ def extract_command(source: str, as_json: bool) -> None:
 @click.argument("show_dir", required=False, default="episodes", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="The published folder.")
 @click.option("--to", "to", metavar="s3://BUCKET/PREFIX", help="The published bucket.")
+@click.option("--base-url", help="The public URL the folder or bucket was published under (default: base_url).")
 @click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was (or would be) deleted as JSON.")
 @_debug_options
-def prune_command(show_dir: Path, out: Path | None, to: str | None, dry_run: bool, as_json: bool) -> None:
+def prune_command(
+    show_dir: Path, out: Path | None, to: str | None, base_url: str | None, dry_run: bool, as_json: bool
+) -> None:
     """Delete published media and images that no feed refers to any more (publish never deletes)."""
     source = load_show(show_dir)
-    storage, where = _storage(source.show.publish, out, to, show_dir, str(source.show.base_url))
+    public = _base_url(base_url) if base_url else str(source.show.base_url)
+    storage, where = _storage(source.show.publish, out, to, show_dir, public)
     feed_key = source.show.publish.feed_name
-    if storage.get(feed_key) is None:
+    feed = storage.get(feed_key)
+    if feed is None:
         raise UsageError(f"{where}: nothing is published there (no {feed_key}); refusing to prune")
+    if b'<enclosure url="' in feed and f'<enclosure url="{public}'.encode() not in feed:
+        # Every reference would look foreign and every file unreferenced: never guess, stop.
+        raise UsageError(f"{where}: the feed's media is not under {public}; pass the --base-url it was published with")
     plan = plan_prune(storage, [feed_key, *storage.list(ITEMS_PREFIX)])
+    if plan.foreign:
+        raise UsageError(
+            f"{where}: episodes published under another base URL ({plan.foreign[0]}); "
+            "republish them under this one first, or pass --base-url"
+        )
     if not dry_run:
         for key in plan.unreferenced:
             storage.delete(key)

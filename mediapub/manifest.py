@@ -37,6 +37,8 @@ class EpisodeRecord:
     media_key: str
     media_size: int
     media_sha256: str
+    #: The release date (ISO), so a renamed folder is told apart from a new episode reusing a number.
+    date: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +81,17 @@ class Manifest:
         return str(uuid.uuid5(uuid.UUID(podcast_guid), episode.slug))
 
     def _by_number(self, episode: Episode) -> EpisodeRecord | None:
-        # A renamed folder keeps its episode number; the GUID follows the number.
+        """A renamed folder keeps its number and its date: then, and only then, the GUID follows it.
+
+        A new episode that reuses the number of one no longer in the show folder
+        has another date, and must not take over the old episode's GUID (its item
+        would replace the old one in the feed).
+        """
+        date = episode.date.isoformat()
         matches = {
-            r.guid: r for r in self.episodes.values() if (r.season, r.number) == (episode.season, episode.number)
+            r.guid: r
+            for r in self.episodes.values()
+            if (r.season, r.number) == (episode.season, episode.number) and (r.date is None or r.date == date)
         }
         return next(iter(matches.values())) if len(matches) == 1 else None
 

@@ -46,7 +46,7 @@ from .model import AudioSettings, EncodedAudio, Loudness, MasterReport, MediaInf
 log = logging.getLogger(__name__)
 
 #: Bump when the same input and settings would give different bytes: it invalidates cached masters.
-ALGORITHM_VERSION = 2
+ALGORITHM_VERSION = 3
 #: Accept an encode whose integrated loudness is this close to the target (LU).
 TOLERANCE = 0.3
 MAX_ATTEMPTS = 5
@@ -263,13 +263,9 @@ def _analyse(ffmpeg: FFmpeg, source: Path, settings: AudioSettings) -> _Analysis
     info = ffmpeg.probe(source)
     check_recording(info, source)
     estimate = info.duration
-    # Split only where the duration is known: a part past the real end would measure nothing.
-    count = (
-        1
-        if info.duration_estimated
-        else min(os.cpu_count() or 1, MAX_ANALYSIS_PARTS, int(estimate // MIN_PART_SECONDS))
-    )
-    count = max(1, count)
+    # Split only where the duration is known (a part past the real end would measure nothing), and by the
+    # duration alone: the parts' joins shift the result by a hair, so the same file must always be cut alike.
+    count = 1 if info.duration_estimated else max(1, min(MAX_ANALYSIS_PARTS, int(estimate // MIN_PART_SECONDS)))
     bounds = [round(estimate * index / count) for index in range(count)]
     spans = [(start, end) for start, end in zip(bounds, [*bounds[1:], None], strict=True)]
     with ThreadPoolExecutor(max_workers=count) as pool:

@@ -166,7 +166,9 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
         _check_feed(document.data, context.reporter, quiet=True)
     item_objects = [storage.put(key, item.document, cache_control=SHORT_LIVED) for key, item in own.items()]
     records = {item.episode.slug: _record(item) for item in published}
-    manifest_bytes = manifest.with_episodes(podcast_guid, records).to_bytes()
+    # Read it again just before writing: another publish may have added its episodes since this one began.
+    latest = Manifest.parse(storage.get(MANIFEST_KEY))
+    manifest_bytes = latest.with_episodes(podcast_guid, records).to_bytes()
     manifest_object = storage.put(MANIFEST_KEY, manifest_bytes, cache_control=SHORT_LIVED)
     archives, feed = _write_feed(show, links, own, storage, context.reporter, feed_key, podcast_guid, generator)
     if derived and feed.written:
@@ -513,6 +515,7 @@ def _record(item: PublishedEpisode) -> EpisodeRecord:
         media_key=item.media.key,
         media_size=item.media.size,
         media_sha256=item.media.sha256,
+        date=item.episode.date.isoformat(),
     )
 
 

@@ -32,16 +32,22 @@ class PrunePlan:
 
     referenced: frozenset[str]
     unreferenced: tuple[str, ...]
+    #: Media URLs in the documents that are not under the storage's base URL: pruning is unsafe then.
+    foreign: tuple[str, ...] = ()
 
 
 def plan_prune(storage: Storage, documents: Iterable[str]) -> PrunePlan:
     """Find the files under ``PRUNABLE_FOLDERS`` that none of the stored ``documents`` (keys) refers to."""
     referenced: set[str] = set()
     base = storage.public_url("x")[:-1]
+    foreign: list[bytes] = []
     for key in documents:
         data = storage.get(key)
         if data:
             referenced |= _keys_in(data, base)
+            foreign += [
+                url for url in re.findall(rb'<enclosure url="([^"]+)"', data) if not url.startswith(base.encode())
+            ]
     # JSON chapters name their chapter images: keep what the kept chapter files point at.
     for key in sorted(k for k in referenced if k.endswith(".json")):
         data = storage.get(key)
@@ -57,7 +63,11 @@ def plan_prune(storage: Storage, documents: Iterable[str]) -> PrunePlan:
         and not key.endswith(KEPT_SUFFIXES)
         and not key.rsplit("/", 1)[-1].startswith(KEPT_PREFIXES)
     )
-    return PrunePlan(referenced=frozenset(referenced), unreferenced=unreferenced)
+    return PrunePlan(
+        referenced=frozenset(referenced),
+        unreferenced=unreferenced,
+        foreign=tuple(url.decode(errors="replace") for url in foreign),
+    )
 
 
 def _keys_in(document: bytes, base: str) -> set[str]:

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -83,7 +84,11 @@ def _text(parent: etree._Element, path: str) -> str | None:
 
 
 def _http(url: str | None) -> bool:
-    return bool(url) and bool(re.match(r"^https?://[^\s/]+\.[^\s/]+", url or ""))
+    """An absolute http(s) URL with a host (``localhost`` and addresses included)."""
+    if not url or any(char.isspace() for char in url):
+        return False
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _channel(channel: etree._Element) -> Iterator[Finding]:

@@ -374,3 +374,19 @@ def test_mastering_from_python(material, ffmpeg_exe, tmp_path) -> None:
     assert result.report is not None and result.report.cached is False
     assert meter(ffmpeg_exe, result.path)["I"] == pytest.approx(-18.0, abs=0.5)
     assert [p.name for p in tmp_path.iterdir()] == ["api.mp3"]  # no partial files left beside it
+
+
+def test_master_refuses_to_overwrite_its_input(material, run_cli, tmp_path) -> None:
+    import shutil
+
+    source = tmp_path / "take.wav"
+    shutil.copy(material("overwrite", kind="speech", lufs=-20.0), source)
+    before = source.read_bytes()
+    result = run_cli("master", str(source.with_suffix(".wav")), str(source), "--no-cache")
+    assert result.exit_code == 2
+    assert "must end in .mp3 or .m4a" in result.stderr or "would overwrite an input" in result.stderr
+    mp3 = tmp_path / "take.mp3"
+    assert run_cli("master", str(source), str(mp3), "--no-cache").exit_code == 0
+    again = run_cli("master", str(mp3), str(mp3), "--no-cache")
+    assert again.exit_code == 2 and "would overwrite an input" in again.stderr
+    assert source.read_bytes() == before

@@ -367,3 +367,40 @@ def test_prune_deletes_only_what_no_feed_refers_to(show_dir, out_dir, run_cli) -
 def test_prune_refuses_a_place_where_nothing_is_published(show_dir, tmp_path, run_cli) -> None:
     result = run_cli("prune", "episodes", "--out", str(tmp_path / "empty"))
     assert result.exit_code == 2 and "nothing is published there" in result.stderr
+
+
+def test_prune_refuses_when_the_feed_was_published_under_another_base_url(show_dir, out_dir, run_cli) -> None:
+    _publish(run_cli, "--base-url", "https://cdn.example.net/nir/")
+    refused = run_cli("prune", "episodes", "--out", "public", "--dry-run")
+    assert refused.exit_code == 2 and "pass the --base-url it was published with" in refused.stderr
+    allowed = run_cli("prune", "episodes", "--out", "public", "--base-url", "https://cdn.example.net/nir/", "--json")
+    assert allowed.exit_code == 0 and json.loads(allowed.stdout)["deleted"] == []
+
+
+def test_a_new_episode_reusing_a_number_does_not_take_an_old_guid(show_dir, out_dir, run_cli) -> None:
+    first = json.loads(_publish(run_cli, "--json").stdout)
+    old = next(e for e in first["episodes"] if e["number"] == 150)
+    folder = show_dir / "150-midterms"
+    text = (folder / "episode.toml").read_text().replace("2018-11-09", "2019-03-01")  # another episode, same number
+    folder.rename(show_dir / "150-other")
+    (show_dir / "150-other" / "episode.toml").write_text(text)
+    second = json.loads(_publish(run_cli, "--json").stdout)
+    new = next(e for e in second["episodes"] if e["number"] == 150)
+    assert new["guid"] != old["guid"]
+    guids = [e.id for e in feedparser.parse((out_dir / "feed.xml").read_bytes()).entries]
+    assert old["guid"] in guids and new["guid"] in guids  # the old episode stays in the feed
+
+
+def test_debug_output_never_includes_library_request_logs(show_dir, run_cli) -> None:
+    import logging
+
+    run_cli("publish", "episodes", "--out", "public", "--dry-run", "-vv")
+    for name in ("botocore", "boto3", "s3transfer", "urllib3", "httpx"):
+        assert logging.getLogger(name).level == logging.WARNING, name
+
+
+def test_a_dry_run_adds_nothing_to_the_cache(show_dir, run_cli, tmp_path, monkeypatch) -> None:
+    cache = tmp_path / "fresh-cache"
+    monkeypatch.setenv("MEDIAPUB_CACHE_DIR", str(cache))
+    assert run_cli("publish", "episodes", "--out", "public", "--dry-run").exit_code == 0
+    assert not cache.exists() or not any(path.is_file() for path in cache.rglob("*"))

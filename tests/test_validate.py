@@ -168,3 +168,8 @@ def test_publish_refuses_a_feed_directories_would_reject(show_dir, out_dir, run_
     assert result.exit_code == 1
     assert "the feed would be rejected" in result.stderr and "channel/description: is over 4000 bytes" in result.stderr
     assert (out_dir / "feed.xml").read_bytes() == feed
+
+
+def test_localhost_and_addresses_are_absolute_urls() -> None:
+    local = GOOD.replace("https://show.example/", "http://localhost:8000/")
+    assert [f.line() for f in validate_feed(local.encode()) if f.severity == "error"] == []
