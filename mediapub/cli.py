@@ -335,11 +335,19 @@ def extract_command(source: str, as_json: bool) -> None:
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="The published folder.")
 @click.option("--to", "to", metavar="s3://BUCKET/PREFIX", help="The published bucket.")
 @click.option("--base-url", help="The public URL the folder or bucket was published under (default: base_url).")
+@click.option("--grace", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Keep files written in the last this many minutes (a publish may be running).")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was (or would be) deleted as JSON.")
 @_debug_options
 def prune_command(
-    show_dir: Path, out: Path | None, to: str | None, base_url: str | None, dry_run: bool, as_json: bool
+    show_dir: Path,
+    out: Path | None,
+    to: str | None,
+    base_url: str | None,
+    grace: float,
+    dry_run: bool,
+    as_json: bool,
 ) -> None:
     """Delete published media and images that no feed refers to any more (publish never deletes)."""
     source = load_show(show_dir)
@@ -352,7 +360,7 @@ def prune_command(
     if b'<enclosure url="' in feed and f'<enclosure url="{public}'.encode() not in feed:
         # Every reference would look foreign and every file unreferenced: never guess, stop.
         raise UsageError(f"{where}: the feed's media is not under {public}; pass the --base-url it was published with")
-    plan = plan_prune(storage, [feed_key, *storage.list(ITEMS_PREFIX)])
+    plan = plan_prune(storage, [feed_key, *storage.list(ITEMS_PREFIX)], grace_seconds=grace * 60)
     if plan.foreign:
         raise UsageError(
             f"{where}: episodes published under another base URL ({plan.foreign[0]}); "

@@ -13,6 +13,7 @@ under ``episodes/`` and ``artwork/``.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,8 +37,13 @@ class PrunePlan:
     foreign: tuple[str, ...] = ()
 
 
-def plan_prune(storage: Storage, documents: Iterable[str]) -> PrunePlan:
-    """Find the files under ``PRUNABLE_FOLDERS`` that none of the stored ``documents`` (keys) refers to."""
+def plan_prune(storage: Storage, documents: Iterable[str], *, grace_seconds: float = 0.0) -> PrunePlan:
+    """Find the files under ``PRUNABLE_FOLDERS`` that none of the stored ``documents`` (keys) refers to.
+
+    Files written in the last ``grace_seconds`` are kept whatever the documents say:
+    a publish running at the same time stores its media before the items that
+    will refer to them.
+    """
     referenced: set[str] = set()
     base = storage.public_url("x")[:-1]
     foreign: list[bytes] = []
@@ -63,6 +69,9 @@ def plan_prune(storage: Storage, documents: Iterable[str]) -> PrunePlan:
         and not key.endswith(KEPT_SUFFIXES)
         and not key.rsplit("/", 1)[-1].startswith(KEPT_PREFIXES)
     )
+    if grace_seconds > 0:
+        now = time.time()
+        unreferenced = tuple(key for key in unreferenced if now - (storage.modified(key) or now) >= grace_seconds)
     return PrunePlan(
         referenced=frozenset(referenced),
         unreferenced=unreferenced,

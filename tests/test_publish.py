@@ -348,20 +348,22 @@ def test_prune_deletes_only_what_no_feed_refers_to(show_dir, out_dir, run_cli) -
     old_file, new_file = _local_file(out_dir, old), _local_file(out_dir, new)
     assert old_file.is_file() and new_file.is_file()  # publishing never deletes
 
-    dry = run_cli("prune", "episodes", "--out", "public", "--dry-run", "--json")
+    recent = run_cli("prune", "episodes", "--out", "public", "--dry-run", "--json")
+    assert json.loads(recent.stdout)["deleted"] == []  # written minutes ago: a publish may still be running
+    dry = run_cli("prune", "episodes", "--out", "public", "--dry-run", "--json", "--grace", "0")
     assert dry.exit_code == 0, dry.output
     assert json.loads(dry.stdout)["deleted"] == [old.removeprefix(BASE)]
     assert old_file.is_file()  # a dry run deletes nothing
 
     before = snapshot(out_dir)
-    assert run_cli("prune", "episodes", "--out", "public").exit_code == 0
+    assert run_cli("prune", "episodes", "--out", "public", "--grace", "0").exit_code == 0
     assert not old_file.exists() and new_file.is_file()
     after = snapshot(out_dir)
     assert set(before) - set(after) == {old.removeprefix(BASE)}  # nothing else went
     feed = (out_dir / "feed.xml").read_bytes()
     for entry in feedparser.parse(feed).entries:
         assert _local_file(out_dir, entry.enclosures[0].href).is_file()
-    assert json.loads(run_cli("prune", "episodes", "--out", "public", "--json").stdout)["deleted"] == []
+    assert json.loads(run_cli("prune", "episodes", "--out", "public", "--json", "--grace", "0").stdout)["deleted"] == []
 
 
 def test_prune_refuses_a_place_where_nothing_is_published(show_dir, tmp_path, run_cli) -> None:

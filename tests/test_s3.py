@@ -114,7 +114,7 @@ def test_a_changed_recording_gets_a_new_key_and_the_old_media_stays(show_dir, ga
     assert old.removeprefix(BASE) in keys and new.removeprefix(BASE) in keys
     feed = client.get_object(Bucket=bucket, Key="nir/feed.xml")["Body"].read().decode()
     assert new in feed and old not in feed
-    pruned = run_cli("prune", "episodes", "--json")  # the explicit step that removes superseded media
+    pruned = run_cli("prune", "episodes", "--json", "--grace", "0")  # the explicit step that removes superseded media
     assert pruned.exit_code == 0, pruned.output
     assert json.loads(pruned.stdout)["deleted"] == [old.removeprefix(BASE)]
     keys = set(_objects(client, bucket))

@@ -84,3 +84,7 @@ class Storage(Protocol):
     def delete(self, key: str) -> None:
         """Remove the object under ``key`` (only ``mediapub prune`` does this)."""
         ...
+
+    def modified(self, key: str) -> float | None:
+        """When the object was last written (seconds since the epoch), or None if there is none."""
+        ...

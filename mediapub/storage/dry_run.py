@@ -16,6 +16,9 @@ class DryRunStorage:
         #: What this run would have written (small objects only), so it reads back its own writes.
         self.pending: dict[str, bytes] = {}
 
+    def modified(self, key: str) -> float | None:
+        return self.inner.modified(key)
+
     def delete(self, key: str) -> None:
         check_key(key)  # a dry run deletes nothing
 

@@ -39,6 +39,12 @@ class LocalStorage:
             if path.is_file() and not path.name.startswith(".")
         )
 
+    def modified(self, key: str) -> float | None:
+        try:
+            return self.path_of(key).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
     def delete(self, key: str) -> None:
         try:
             self.path_of(key).unlink(missing_ok=True)

@@ -76,6 +76,10 @@ class S3Storage:
             raise self._error(exc, prefix) from None
         return sorted(keys)
 
+    def modified(self, key: str) -> float | None:
+        head = self._head(key)
+        return head["LastModified"].timestamp() if head and "LastModified" in head else None
+
     def delete(self, key: str) -> None:
         full = self._key(key)
         try:
