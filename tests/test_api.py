@@ -39,6 +39,7 @@ SUPPORT = {
     "charset",
     "page_facts",
     "article_cleanup",
+    "video_facts",
 }
 STAGES = {"mastering", "tagging", "notes", "feed", "config", "manifest", "plot", "chapters", "articles", "validate"}
 ALLOWED = {
