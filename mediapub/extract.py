@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 
-import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
@@ -103,8 +102,15 @@ def _parse(html: str) -> HtmlElement:
 
 def _main_paragraphs(tree: HtmlElement, url: str) -> list[str]:
     # favor_precision and no comments: measured best on the benchmark (see benchmarks/extraction.py).
-    document = trafilatura.bare_extraction(
+    document = _trafilatura().bare_extraction(
         tree, url=url, favor_precision=True, include_comments=False, include_tables=True, with_metadata=False
     )
     text = getattr(document, "text", None) or ""
     return [line for line in (" ".join(raw.split()) for raw in text.split("\n")) if line]
+
+
+def _trafilatura():  # type: ignore[no-untyped-def]
+    """trafilatura, imported when first needed: it costs a sixth of a second that most commands never use."""
+    import trafilatura
+
+    return trafilatura

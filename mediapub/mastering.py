@@ -26,6 +26,7 @@ Everything streams through ffmpeg: memory does not grow with the programme.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -151,7 +152,7 @@ def master(
         )
         report = _master(ffmpeg, source, destination, settings, codec, analysis, intro, outro, on_progress)
     if cache is not None:
-        cache.put("masters", key, destination, {"report": _report_to_json(report)})
+        cache.put("masters", key, destination, {"report": dataclasses.asdict(report)})
     return EncodedAudio(destination, report.duration, codec.mime_type, codec.extension, report)
 
 
@@ -449,29 +450,10 @@ def _copy_into_place(source: Path, destination: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
-def _report_to_json(report: MasterReport) -> dict[str, object]:
-    def loudness(value: Loudness) -> dict[str, object]:
-        return {
-            "integrated": value.integrated,
-            "loudness_range": value.loudness_range,
-            "peak": value.peak,
-            "true_peak": value.true_peak,
-            "short_term": list(value.short_term),
-        }
-
-    return {
-        "source": loudness(report.source),
-        "output": loudness(report.output),
-        **{name: getattr(report, name) for name in (
-            "target_loudness", "target_true_peak", "gain_db", "limiter_ceiling_db", "duration", "attempts",
-            "timeline_offset")},
-    }  # fmt: skip
-
-
 def _report_from_dict(data: dict[str, object]) -> MasterReport:
     def loudness(value: object) -> Loudness:
         assert isinstance(value, dict)
         return Loudness(**{**value, "short_term": tuple(value["short_term"])})
 
-    fields = {k: v for k, v in data.items() if k not in ("source", "output")}
+    fields = {k: v for k, v in data.items() if k not in ("source", "output", "cached")}
     return MasterReport(source=loudness(data["source"]), output=loudness(data["output"]), **fields)  # type: ignore[arg-type]

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-import trafilatura
 from lxml.html import HtmlElement
 
 ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -71,7 +70,7 @@ def read_page_facts(tree: HtmlElement, url: str) -> PageFacts:
     published = published or _first_date(tree.xpath("//body//time/@datetime"))
     if not authors or published is None:
         # trafilatura reads bylines off the visible page, and runs htmldate's deeper date search.
-        found = trafilatura.extract_metadata(tree, default_url=url)
+        found = _trafilatura().extract_metadata(tree, default_url=url)
         authors = authors or _people(_split_names(found.author, separators=";"), not_people)
         published = published or _to_date(found.date)
     image = metas.get("og:image") or metas.get("og:image:url") or metas.get("twitter:image")
@@ -219,3 +218,10 @@ def _absolute(base: str, link: str | None) -> str | None:
 
 def normalized(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _trafilatura():  # type: ignore[no-untyped-def]
+    """trafilatura, imported when first needed: it costs a sixth of a second that most commands never use."""
+    import trafilatura
+
+    return trafilatura

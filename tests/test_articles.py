@@ -171,7 +171,6 @@ def test_many_articles_keep_the_description_within_4000_bytes(show_dir, out_dir,
     _link_articles(show_dir, [base + path for path in pages])
     assert run_cli("publish", "episodes", "--out", "public").exit_code == 0
     raw = (out_dir / "feed.xml").read_text()
-    item = raw[raw.index("<itunes:episode>151<") - 4000 : raw.index("<itunes:episode>151<")]
     description = re.findall(r"<description><!\[CDATA\[(.*?)\]\]></description>", raw, re.S)
     longest = max(len(text.encode()) for text in description)
     assert 3000 < longest <= 4000
@@ -179,7 +178,6 @@ def test_many_articles_keep_the_description_within_4000_bytes(show_dir, out_dir,
     assert full.count("<li>") == 30  # content:encoded keeps every article
     for text in description:
         assert text.count("<li>") == text.count("</li>") and text.endswith(("</ul>", "</p>"))
-    assert item  # the item is in the feed
 
 
 def test_notes_command_prints_json_markdown_and_html(run_cli, site) -> None:

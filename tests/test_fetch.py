@@ -179,7 +179,7 @@ def test_the_episode_deadline_stops_everything(server) -> None:
     assert "within the episode's 1.5 s" in results[f"{slow}/slow"].reason  # type: ignore[union-attr]
 
 
-def test_the_user_agent_names_mediapub(server) -> None:
+def test_the_user_agent_names_mediapub() -> None:
     seen: list[str] = []
 
     class Recorder(Handler):

@@ -57,6 +57,12 @@ def content_type_for(key: str) -> str:
     return _CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
 
 
+def stored_object(url: str, key: str, source: bytes | Path, digest: str, *, written: bool) -> StoredObject:
+    """What every backend answers for a put: the same description, whatever the place."""
+    size = source.stat().st_size if isinstance(source, Path) else len(source)
+    return StoredObject(key=key, url=url, size=size, content_type=content_type_for(key), sha256=digest, written=written)
+
+
 @runtime_checkable
 class Storage(Protocol):
     """What the pipeline needs from a place to publish to."""

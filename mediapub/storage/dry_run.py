@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..model import StoredObject
-from .base import Storage, check_key, content_type_for, sha256_of
+from .base import Storage, check_key, sha256_of, stored_object
 
 
 class DryRunStorage:
@@ -38,15 +38,8 @@ class DryRunStorage:
         check_key(key)
         if isinstance(source, Path):
             # Media keys carry a content hash, so an existing key already holds these bytes.
-            size, would_write = source.stat().st_size, not self.inner.exists(key)
+            would_write = not self.inner.exists(key)
         else:
-            size, would_write = len(source), self.inner.get(key) != source
+            would_write = self.inner.get(key) != source
             self.pending[key] = source
-        return StoredObject(
-            key=key,
-            url=self.public_url(key),
-            size=size,
-            content_type=content_type_for(key),
-            sha256=sha256_of(source),
-            written=would_write,
-        )
+        return stored_object(self.public_url(key), key, source, sha256_of(source), written=would_write)

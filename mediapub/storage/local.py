@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import StorageError
 from ..model import StoredObject
-from .base import check_key, content_type_for, sha256_of
+from .base import check_key, sha256_of, stored_object
 
 
 class LocalStorage:
@@ -69,14 +69,7 @@ class LocalStorage:
         unchanged = target.is_file() and target.stat().st_size == size and sha256_of(target) == digest
         if not unchanged:
             self._write(target, source)
-        return StoredObject(
-            key=key,
-            url=self.public_url(key),
-            size=size,
-            content_type=content_type_for(key),
-            sha256=digest,
-            written=not unchanged,
-        )
+        return stored_object(self.public_url(key), key, source, digest, written=not unchanged)
 
     def _write(self, target: Path, source: bytes | Path) -> None:
         try:

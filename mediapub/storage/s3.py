@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import StorageError
 from ..model import StoredObject
-from .base import check_key, content_type_for, sha256_of
+from .base import check_key, content_type_for, sha256_of, stored_object
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +116,7 @@ class S3Storage:
             stored = self._head(key) if isinstance(source, Path) else {"ContentLength": size}
             if stored is None or stored.get("ContentLength") != size:
                 raise StorageError(f"{key}: the upload did not arrive whole", subject=self.location.label)
-        return StoredObject(
-            key=key,
-            url=self.public_url(key),
-            size=size,
-            content_type=content_type_for(key),
-            sha256=digest,
-            written=not unchanged,
-        )
+        return stored_object(self.public_url(key), key, source, digest, written=not unchanged)
 
     def _upload(self, key: str, source: bytes | Path, digest: str, cache_control: str) -> None:
         extra: dict[str, Any] = {
