@@ -26,7 +26,7 @@ from ._version import __version__
 from .articles import ArticleCache, ArticleOptions, read_articles
 from .cache import ENV_VAR as CACHE_ENV_VAR
 from .cache import FileCache, default_cache_dir
-from .config import SHOW_FILE, display_path, load_show
+from .config import EPISODE_FILE, SHOW_FILE, display_path, load_show
 from .errors import ConfigError, MediaError, MediapubError, UsageError
 from .extract import decode_html, extract_article
 from .fetch import FEED_TYPES, FetchFailure, fetch_pages
@@ -50,6 +50,7 @@ from .progress import Reporter
 from .prune import plan_prune
 from .storage import DryRunStorage, LocalStorage, S3Location, S3Storage, Storage
 from .validate import validate_feed
+from .video_download import Access
 
 DEFAULT_OUT = Path("public")
 BASE_URL: TypeAdapter[Any] = TypeAdapter(BaseUrl)
@@ -123,6 +124,23 @@ def _article_settings(offline: bool, refresh: bool, strict: bool) -> ArticleOpti
     return ArticleOptions(offline=offline, refresh=refresh, strict=strict)
 
 
+def _video_access_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in (
+        click.option(
+            "--cookies-from-browser",
+            metavar="BROWSER[+KEYRING][:PROFILE][::CONTAINER]",
+            help="Use a browser's cookies for members-only videos (as yt-dlp's option of that name).",
+        ),
+        click.option(
+            "--cookies",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="A Netscape cookies.txt file for members-only or age-restricted videos.",
+        ),
+    ):
+        command = option(command)
+    return command
+
+
 @cli.command("publish")
 @click.argument("show_dir", required=False, default="episodes", type=click.Path(path_type=Path, file_okay=False))
 @click.option(
@@ -136,6 +154,7 @@ def _article_settings(offline: bool, refresh: bool, strict: bool) -> ArticleOpti
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (no progress output).")
 @_cache_option
 @_article_options
+@_video_access_options
 @_debug_options
 def publish_command(
     show_dir: Path,
@@ -148,6 +167,8 @@ def publish_command(
     offline: bool,
     refresh: bool,
     strict: bool,
+    cookies: Path | None,
+    cookies_from_browser: str | None,
 ) -> None:
     """Publish every episode under SHOW_DIR (default ./episodes), then the feed."""
     source = load_show(show_dir)
@@ -163,6 +184,7 @@ def publish_command(
         reporter=reporter,
         cache=cache,
         articles=_article_settings(offline, refresh, strict),
+        video_access=Access(cookies=cookies, cookies_from_browser=cookies_from_browser),
         dry_run=dry_run,
     )
     result = publish(source, context)
@@ -174,6 +196,85 @@ def publish_command(
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         _print_summary(Console(highlight=False, soft_wrap=True), summary)
+
+
+@cli.command("ingest")
+@click.argument("url")
+@click.option(
+    "--show", "show_dir", default="episodes", type=click.Path(path_type=Path, file_okay=False),
+    help="The show folder (default ./episodes).",
+)  # fmt: skip
+@click.option("--slug", help='The episode folder\'s name (default "<number>-<words of the title>").')
+@click.option("--number", type=click.IntRange(min=0), help="The episode number (default: one more than the last).")
+@click.option("--video", is_flag=True, help="Keep the video (MP4) too and publish it as the episode's video version.")
+@click.option("--language", help="Captions language (default: the show's language).")
+@click.option("--redownload", is_flag=True, help="Download the recording again even if an earlier ingest has it.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (no progress output).")
+@_video_access_options
+@_debug_options
+def ingest_command(
+    url: str,
+    show_dir: Path,
+    slug: str | None,
+    number: int | None,
+    video: bool,
+    language: str | None,
+    redownload: bool,
+    as_json: bool,
+    cookies: Path | None,
+    cookies_from_browser: str | None,
+) -> None:
+    """Create the episode for the video at URL (YouTube or any site yt-dlp reads), or update it.
+
+    Fills episode.toml from the video: title, description, date, chapters,
+    linked articles, captions (as the transcript) and poster; downloads the
+    recording. Run it again to refresh the episode: fields you edited stay as
+    you left them.
+    """
+    from .ingest import IngestOptions, ingest  # tomlkit, slugify and webvtt load only for this command
+
+    options = IngestOptions(
+        slug=slug,
+        number=number,
+        video=video,
+        language=language,
+        redownload=redownload,
+        access=Access(cookies=cookies, cookies_from_browser=cookies_from_browser),
+    )
+    reporter = Reporter(Console(stderr=True, soft_wrap=True), progress=not as_json)
+    result = ingest(url, show_dir, options, reporter)
+    for warning in result.warnings:
+        reporter.warn(warning)
+    summary = {
+        "url": result.url,
+        "episode": display_path(result.folder / EPISODE_FILE),
+        "slug": result.slug,
+        "number": result.number,
+        "created": result.created,
+        "title": result.title,
+        "duration": result.duration,
+        "chapters": result.chapters,
+        "articles": result.articles,
+        "captions": result.captions,
+        "poster": result.poster,
+        "updated": list(result.updated),
+        "kept": list(result.kept),
+        "warnings": list(result.warnings),
+    }
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
+    out = Console(highlight=False, soft_wrap=True)
+    verb = "created" if result.created else "updated"
+    out.print(f"{verb} {summary['episode']}: episode {result.number}, {result.title}")
+    if result.created and number is None:
+        out.print(f"  number {result.number} is a guess (the title's, else one after the show's last): check it")
+    facts = [f"{result.chapters} chapters", f"{result.articles} linked articles",
+             f"captions {result.captions}" if result.captions else "no captions",
+             "poster" if result.poster else "no poster"]  # fmt: skip
+    out.print("  " + ", ".join(facts))
+    if result.kept:
+        out.print(f"  kept your edits to: {', '.join(result.kept)}")
 
 
 @cli.command("master")

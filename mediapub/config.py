@@ -41,23 +41,11 @@ def display_path(path: Path) -> str:
 def load_show(root: Path) -> ShowSource:
     """Read the show in ``root`` and all its episodes, or raise the first ``ConfigError``."""
     root = Path(root)
-    show_file = root / SHOW_FILE
-    if not root.is_dir():
-        raise ConfigError(f"no such show folder (expected {SHOW_FILE} inside it)", file=display_path(root))
-    show = _validate(Show, _read_toml(show_file), show_file)
-    _check_show(show, show_file)
-
+    show = load_show_file(root)
     loaded: list[tuple[Episode, Path]] = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+    for folder in episode_folders(root):
         episode_file = folder / EPISODE_FILE
-        if not episode_file.is_file():
-            continue
-        data = _read_toml(episode_file)
-        data.setdefault("slug", folder.name)
-        episode = _validate(Episode, data, episode_file)
-        _check_recording(episode, episode_file)
-        _check_episode(episode, episode_file)
-        loaded.append((episode, episode_file))
+        loaded.append((load_episode(episode_file, slug=folder.name), episode_file))
     _check_unique(loaded)
     loaded.sort(key=lambda item: (item[0].date, item[0].season or 0, item[0].number))
     return ShowSource(
@@ -66,6 +54,35 @@ def load_show(root: Path) -> ShowSource:
         episodes=tuple(episode for episode, _ in loaded),
         episode_files=MappingProxyType({episode.slug: path for episode, path in loaded}),
     )
+
+
+def load_show_file(root: Path) -> Show:
+    """Just ``show.toml``, checked: for commands that work on one episode and must not fail on another."""
+    show_file = Path(root) / SHOW_FILE
+    if not Path(root).is_dir():
+        raise ConfigError(f"no such show folder (expected {SHOW_FILE} inside it)", file=display_path(root))
+    show = _validate(Show, _read_toml(show_file), show_file)
+    _check_show(show, show_file)
+    return show
+
+
+def episode_folders(root: Path) -> list[Path]:
+    """The show's episode folders, in name order; hidden ("."), private ("_") and file-less folders are not episodes."""
+    return sorted(
+        folder
+        for folder in Path(root).iterdir()
+        if folder.is_dir() and not folder.name.startswith((".", "_")) and (folder / EPISODE_FILE).is_file()
+    )
+
+
+def load_episode(episode_file: Path, *, slug: str) -> Episode:
+    """One ``episode.toml``, checked on its own; ``slug`` is the folder name unless the file gives one."""
+    data = _read_toml(episode_file)
+    data.setdefault("slug", slug)
+    episode = _validate(Episode, data, episode_file)
+    _check_recording(episode, episode_file)
+    _check_episode(episode, episode_file)
+    return episode
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -174,10 +191,14 @@ def _check_episode(episode: Episode, episode_file: Path) -> None:
         if chapter.image is not None:
             _check_image(chapter.image, episode_file, f"chapters[{index}].image", image_problem)
     _check_clips(episode.audio, episode_file)
-    for name, suffixes in (("transcript", TRANSCRIPT_SUFFIXES), ("video", VIDEO_SUFFIXES)):
-        path = getattr(episode, name)
-        if path is None:
-            continue
+    if episode.poster is not None:
+        _check_image(episode.poster, episode_file, "poster", image_problem)
+    named = [(f"transcript[{index}]", path, TRANSCRIPT_SUFFIXES) for index, path in enumerate(episode.transcript)]
+    if len(named) == 1:
+        named = [("transcript", episode.transcript[0], TRANSCRIPT_SUFFIXES)]
+    if episode.video is not None:
+        named.append(("video", episode.video, VIDEO_SUFFIXES))
+    for name, path, suffixes in named:
         problem = _file_problem(path)
         if problem is None and path.suffix.lower() not in suffixes:
             problem = f"{display_path(path)}: use one of {', '.join(sorted(suffixes))}"
@@ -210,11 +231,7 @@ def _check_clips(audio: AudioSettings | None, file: Path) -> None:
 
 def _check_recording(episode: Episode, episode_file: Path) -> None:
     if not isinstance(episode.recording, Path):
-        raise ConfigError(
-            "recording URLs are downloaded by `mediapub ingest`, which is not available yet; give a local file",
-            file=display_path(episode_file),
-            field="recording",
-        )
+        return  # a video page or media URL: downloaded (once) when the episode is published
     problem = _file_problem(episode.recording)
     if problem:
         raise ConfigError(problem, file=display_path(episode_file), field="recording")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import email.utils
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -145,9 +146,9 @@ def item_elements(show: Show, published: PublishedEpisode) -> list[Element]:
         elements.append(Element(f"{p}season", text=str(episode.season)))
     if published.chapters is not None:
         elements.append(Element(f"{p}chapters", {"url": published.chapters.url, "type": JSON_CHAPTERS_TYPE}))
-    if published.transcript is not None:
-        kind = published.transcript.content_type.split(";")[0]
-        attributes = {"url": published.transcript.url, "type": kind, "language": show.language}
+    for transcript in published.transcripts:
+        kind = transcript.content_type.split(";")[0]
+        attributes = {"url": transcript.url, "type": kind, "language": show.language}
         if kind in ("text/vtt", "application/x-subrip"):
             attributes["rel"] = "captions"
         elements.append(Element(f"{p}transcript", attributes))
@@ -166,17 +167,29 @@ def item_elements(show: Show, published: PublishedEpisode) -> list[Element]:
     elements += [_person(person) for person in people]
     video = youtube_video_id(str(episode.youtube)) if episode.youtube else None
     if video:
-        watch = f"https://www.youtube.com/watch?v={video}"
-        poster = f"https://i.ytimg.com/vi/{video}/maxresdefault.jpg"
         elements += [
-            Element(f"{p}contentLink", {"href": watch}, "Watch on YouTube"),
+            Element(f"{p}contentLink", {"href": f"https://www.youtube.com/watch?v={video}"}, "Watch on YouTube"),
             Element(f"{{{MEDIA_NS}}}player", {"url": f"https://www.youtube-nocookie.com/embed/{video}",
                                                "width": "1280", "height": "720"}),
-            Element(f"{{{MEDIA_NS}}}thumbnail", {"url": poster, "width": "1280", "height": "720"}),
-            Element(f"{p}image", {"href": poster, "purpose": "poster", "aspect-ratio": "16/9",
-                                  "width": "1280", "height": "720"}),
         ]  # fmt: skip
+    poster, size = _poster(published, video)
+    if poster:
+        dimensions = {"width": str(size[0]), "height": str(size[1])} if size else {}
+        ratio = f"{size[0] // math.gcd(*size)}/{size[1] // math.gcd(*size)}" if size else "16/9"
+        elements += [
+            Element(f"{{{MEDIA_NS}}}thumbnail", {"url": poster, **dimensions}),
+            Element(f"{p}image", {"href": poster, "purpose": "poster", "aspect-ratio": ratio, **dimensions}),
+        ]
     return elements
+
+
+def _poster(published: PublishedEpisode, video: str | None) -> tuple[str | None, tuple[int, int] | None]:
+    """The poster we stored, else YouTube's own frame for the video (1280x720 for any HD upload)."""
+    if published.poster is not None:
+        return published.poster.url, published.poster_size
+    if video:
+        return f"https://i.ytimg.com/vi/{video}/maxresdefault.jpg", (1280, 720)
+    return None, None
 
 
 def _person(person: Person) -> Element:

@@ -10,6 +10,8 @@ from PIL import Image, UnidentifiedImageError
 
 #: Apple Podcasts: square, 1400 to 3000 pixels a side, JPEG or PNG, RGB.
 MIN_SIDE, MAX_SIDE = 1400, 3000
+#: A video poster wider than full HD only costs listeners bandwidth.
+POSTER_MAX_WIDTH = 1920
 FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
 
 
@@ -75,6 +77,20 @@ def embedded_cover(path: Path, side: int = EMBEDDED_SIDE, max_bytes: int = EMBED
         if len(data) <= max_bytes:
             return data
     return data
+
+
+def poster_jpeg(data: bytes, *, max_width: int = POSTER_MAX_WIDTH) -> bytes:
+    """A video's thumbnail (YouTube serves WebP and JPEG) as a JPEG at most ``max_width`` wide.
+
+    Raises ValueError for data that is not a picture.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            picture = _rgb(image)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"not an image Pillow can read ({exc.__class__.__name__})") from None
+    picture.thumbnail((max_width, max_width), Image.Resampling.LANCZOS)
+    return _jpeg(picture, quality=85)
 
 
 def image_problem(path: Path, *, formats: str = "use JPEG or PNG") -> str | None:

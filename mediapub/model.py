@@ -93,6 +93,11 @@ def parse_person(value: object) -> object:
     return {"name": value} if isinstance(value, str) else value
 
 
+def one_or_many(value: object) -> object:
+    """A list field may be written as its one item."""
+    return (value,) if isinstance(value, str | Path) else value
+
+
 def parse_article(value: object) -> object:
     """A linked article may be written as just its URL."""
     return {"url": value} if isinstance(value, str) else value
@@ -424,8 +429,10 @@ class Episode(Frozen):
     audio: AudioSettings | None = None
     artwork: LocalPath | None = None
     soundbites: tuple[Soundbite, ...] = ()
-    #: A transcript or captions file (.vtt, .srt, .txt, .html or .json), stored beside the episode.
-    transcript: LocalPath | None = None
+    #: Transcript or captions files (.vtt, .srt, .txt, .html or .json), one or a list, stored beside the episode.
+    transcript: Annotated[tuple[LocalPath, ...], BeforeValidator(one_or_many)] = ()
+    #: The video's poster frame (16:9 JPEG or PNG), shown where the video version is offered.
+    poster: LocalPath | None = None
     #: A video version we host ourselves (.mp4, .m4v, .mov): ``podcast:alternateEnclosure``.
     video: LocalPath | None = None
     guid: Text | None = None
@@ -651,8 +658,11 @@ class PublishedEpisode:
     image: StoredObject | None = None
     #: The notes as Markdown, for people (and sites) that would rather read than parse a feed.
     notes_file: StoredObject | None = None
-    transcript: StoredObject | None = None
+    transcripts: tuple[StoredObject, ...] = ()
     video: StoredObject | None = None
+    #: The video's poster frame and its size in pixels.
+    poster: StoredObject | None = None
+    poster_size: tuple[int, int] | None = None
     #: Other files stored for the episode (chapter images).
     extras: tuple[StoredObject, ...] = ()
 

@@ -45,8 +45,10 @@ from .model import (
     StoredObject,
 )
 from .progress import Reporter
+from .recording_download import with_local_recordings
 from .storage import IMMUTABLE, SHORT_LIVED, Storage, sha256_of
 from .validate import validate_feed
+from .video_download import Access
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,8 @@ class PublishContext:
     cache: FileCache | None = None
     #: How linked articles may be fetched (``--offline``, ``--refresh``, ``--strict``).
     articles: ArticleOptions = field(default_factory=ArticleOptions)
+    #: Cookies for recordings given as members-only video URLs.
+    video_access: Access = field(default_factory=Access)
     #: A dry run leaves the show folder alone too: the article cache is read, never written.
     dry_run: bool = False
 
@@ -101,8 +105,9 @@ class _Prepared:
     notes: ShowNotes
     plot: _Pending | None
     notes_file: _Pending
-    transcript: _Pending | None
+    transcripts: tuple[_Pending, ...]
     video: _Pending | None
+    poster: _Pending | None
     chapters: _Pending | None
     image: _Pending | None
     chapter_images: tuple[_Pending, ...]
@@ -110,6 +115,19 @@ class _Prepared:
 
 def publish(source: ShowSource, context: PublishContext) -> PublishResult:
     """Publish every episode of ``source`` and then the feed; see the module docstring for the order."""
+    with tempfile.TemporaryDirectory(prefix="mediapub-") as work:
+        return _publish(source, context, Path(work))
+
+
+def _publish(source: ShowSource, context: PublishContext, work: Path) -> PublishResult:
+    source = with_local_recordings(
+        source,
+        cache=context.cache,
+        work=work,
+        access=context.video_access,
+        offline=context.articles.offline,
+        reporter=context.reporter,
+    )
     show, storage = source.show, context.storage
     feed_key = show.publish.feed_name
     feed_url = storage.public_url(feed_key)
@@ -120,39 +138,38 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
     for episode in source.episodes:
         _check_chapters(episode, recordings[episode.slug], source)
     read = _read_articles(source, context)
-    with tempfile.TemporaryDirectory(prefix="mediapub-") as work:
-        prepared: list[_Prepared] = []
-        failures: list[EpisodeError] = []
-        pictures = _Pictures()
-        for episode in source.episodes:
-            guid = manifest.guid_for(episode, podcast_guid)
-            try:
-                prepared.append(
-                    _prepare(
-                        show,
-                        episode,
-                        recordings[episode.slug],
-                        read[episode.slug],
-                        guid,
-                        feed_url,
-                        Path(work),
-                        context,
-                        pictures,
-                    )
+    prepared: list[_Prepared] = []
+    failures: list[EpisodeError] = []
+    pictures = _Pictures()
+    for episode in source.episodes:
+        guid = manifest.guid_for(episode, podcast_guid)
+        try:
+            prepared.append(
+                _prepare(
+                    show,
+                    episode,
+                    recordings[episode.slug],
+                    read[episode.slug],
+                    guid,
+                    feed_url,
+                    work,
+                    context,
+                    pictures,
                 )
-            except MediapubError as exc:
-                failures.append(EpisodeError(episode.slug, exc))
-        if failures:
-            raise PublishError(failures)
+            )
+        except MediapubError as exc:
+            failures.append(EpisodeError(episode.slug, exc))
+    if failures:
+        raise PublishError(failures)
 
-        show_artwork = _artwork(show.artwork)
-        artwork = _put(storage, show_artwork)
-        # Episodes go up side by side: a bucket serves many requests at once, and most are quick HEADs.
-        total = sum(_size(pending.data) for item in prepared for pending in _files(item))
-        with context.reporter.task(f"Storing {len(prepared)} episodes", total=total, in_bytes=True) as advance:
-            done = _Tally(advance)
-            with ThreadPoolExecutor(max_workers=STORE_WORKERS) as pool:
-                published = list(pool.map(functools.partial(_store, storage, done), prepared))
+    show_artwork = _artwork(show.artwork)
+    artwork = _put(storage, show_artwork)
+    # Episodes go up side by side: a bucket serves many requests at once, and most are quick HEADs.
+    total = sum(_size(pending.data) for item in prepared for pending in _files(item))
+    with context.reporter.task(f"Storing {len(prepared)} episodes", total=total, in_bytes=True) as advance:
+        done = _Tally(advance)
+        with ThreadPoolExecutor(max_workers=STORE_WORKERS) as pool:
+            published = list(pool.map(functools.partial(_store, storage, done), prepared))
 
     # Build everything before writing either, so a bad value cannot leave a manifest without its feed.
     assert isinstance(show_artwork.data, bytes)
@@ -263,7 +280,7 @@ def _podcast_guid(show: Show, manifest: Manifest, feed_url: str) -> tuple[str, b
 
 
 def _probe(episode: Episode, ffmpeg: FFmpeg, cache: FileCache | None) -> MediaInfo:
-    assert isinstance(episode.recording, Path)  # URLs are refused by the loader until ingest exists
+    assert isinstance(episode.recording, Path)  # URLs were downloaded by with_local_recordings
     try:
         info = _probe_with_cache(episode.recording, ffmpeg, cache)
         mastering.check_recording(info, episode.recording)
@@ -386,8 +403,9 @@ def _prepare(
         notes=show_notes,
         plot=plot_file,
         notes_file=notes_file,
-        transcript=_beside(folder, "transcript", episode.transcript),
-        video=_beside(folder, f"{episode.slug}-video", episode.video),
+        transcripts=tuple(_beside(folder, "transcript", path) for path in episode.transcript),
+        video=_optional_beside(folder, f"{episode.slug}-video", episode.video),
+        poster=_optional_beside(folder, f"{episode.slug}-poster", episode.poster),
         chapters=chapter_file,
         image=_artwork(episode.artwork) if episode.artwork else None,
         chapter_images=tuple(_Pending(key, path) for path, key in picture_files.items()),
@@ -424,8 +442,8 @@ class _Tally:
 
 
 def _files(item: _Prepared) -> list[_Pending]:
-    found = [item.media, item.plot, item.notes_file, item.transcript, item.video, item.chapters, item.image]
-    return [pending for pending in (*found, *item.chapter_images) if pending is not None]
+    found = [item.media, item.plot, item.notes_file, item.video, item.poster, item.chapters, item.image]
+    return [pending for pending in (*found, *item.transcripts, *item.chapter_images) if pending is not None]
 
 
 def _size(data: bytes | Path) -> int:
@@ -444,8 +462,10 @@ def _store(storage: Storage, tally: _Tally, item: _Prepared) -> PublishedEpisode
         mastering=item.audio.report,
         loudness_plot=put(item.plot),
         notes_file=put(item.notes_file),
-        transcript=put(item.transcript),
+        transcripts=tuple(_put(storage, pending, tally) for pending in item.transcripts),
         video=put(item.video),
+        poster=put(item.poster),
+        poster_size=_size_of_picture(item.poster),
         chapters=put(item.chapters),
         image=put(item.image),
         extras=tuple(_put(storage, pending, tally) for pending in item.chapter_images),
@@ -468,11 +488,20 @@ class _Pictures:
         return self.made[(path, side)]
 
 
-def _beside(folder: str, stem: str, path: Path | None) -> _Pending | None:
+def _beside(folder: str, stem: str, path: Path) -> _Pending:
     """A file the producer supplied, stored as it is beside the episode under a content-addressed key."""
-    if path is None:
-        return None
     return _Pending(_content_key(folder, stem, path.suffix.lower(), sha256_of(path)), path)
+
+
+def _optional_beside(folder: str, stem: str, path: Path | None) -> _Pending | None:
+    return None if path is None else _beside(folder, stem, path)
+
+
+def _size_of_picture(pending: _Pending | None) -> tuple[int, int] | None:
+    if pending is None or not isinstance(pending.data, Path):
+        return None
+    info = images.read_image_info(pending.data)
+    return info.width, info.height
 
 
 def _chapter_pictures(episode: Episode) -> list[Path]:
@@ -501,8 +530,8 @@ def _put(storage: Storage, pending: _Pending | None, tally: _Tally | None = None
 def _episode_objects(published: list[PublishedEpisode]) -> list[StoredObject]:
     objects: list[StoredObject] = []
     for item in published:
-        found = (item.media, item.video, item.transcript, item.image, item.chapters, *item.extras, item.notes_file,
-                 item.loudness_plot)  # fmt: skip
+        found = (item.media, item.video, item.poster, *item.transcripts, item.image, item.chapters, *item.extras,
+                 item.notes_file, item.loudness_plot)  # fmt: skip
         objects += [obj for obj in found if obj]
     return objects
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from rich.console import Console
 from rich.progress import (
@@ -15,6 +16,16 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
+
+
+class Advance(Protocol):
+    """Says how much is done; ``total`` too when it became known only once the work started (a download)."""
+
+    def __call__(self, done: float, total: float | None = None, /) -> None: ...
+
+
+def _ignore(done: float, total: float | None = None, /) -> None:
+    return None
 
 
 class Reporter:
@@ -29,16 +40,14 @@ class Reporter:
         self.progress = progress
 
     @contextmanager
-    def task(
-        self, description: str, total: float | None = None, *, in_bytes: bool = False
-    ) -> Iterator[Callable[[float], None]]:
+    def task(self, description: str, total: float | None = None, *, in_bytes: bool = False) -> Iterator[Advance]:
         """Yield a function that sets how much of ``total`` is done (``in_bytes``: show sizes and the rate)."""
         if self.console is None or not self.progress:
-            yield lambda done: None
+            yield _ignore
             return
         if not self.console.is_terminal:
             # A log file gets one line per finished task, not redrawn bars.
-            yield lambda done: None
+            yield _ignore
             self.console.print(f"done: {description}", highlight=False)
             return
         columns: tuple[ProgressColumn, ...] = (TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn())
@@ -46,7 +55,13 @@ class Reporter:
             columns = (*columns[:2], DownloadColumn(), TransferSpeedColumn(), columns[2])
         with Progress(*columns, console=self.console, transient=True) as progress:
             task_id = progress.add_task(description, total=total)
-            yield lambda done: progress.update(task_id, completed=done)
+
+            def advance(done: float, total: float | None = None, /) -> None:
+                if total:
+                    progress.update(task_id, total=total)
+                progress.update(task_id, completed=done)
+
+            yield advance
             progress.console.print(f"[green]✓[/green] {description}", highlight=False)
 
     def warn(self, message: str) -> None:

@@ -52,6 +52,8 @@ class VideoFacts:
     title: str
     summary: str
     date: dt.date | None
+    #: The moment it was published, where the site says (YouTube does); else ``date`` at midnight UTC.
+    published: dt.datetime | None
     duration: float | None
     chapters: tuple[tuple[float, str], ...]
     poster: str | None
@@ -65,12 +67,14 @@ def video_facts(info: Mapping[str, Any], *, language: str = "en") -> VideoFacts:
     url = str(info.get("webpage_url") or info.get("original_url") or "")
     youtube = youtube_video_id(url)
     description = str(info.get("description") or "")
+    date = _date(info.get("release_date") or info.get("upload_date"))
     return VideoFacts(
         video_id=str(info.get("id") or youtube or ""),
         watch_url=f"https://www.youtube.com/watch?v={youtube}" if youtube else url,
-        title=" ".join(str(info.get("title") or "").split()),
+        title=_title(info),
         summary=_summary(description),
-        date=_date(info.get("release_date") or info.get("upload_date")),
+        date=date,
+        published=_moment(info.get("release_timestamp") or info.get("timestamp"), date),
         duration=float(info["duration"]) if isinstance(info.get("duration"), int | float) else None,
         chapters=tuple(
             (float(chapter.get("start_time") or 0), " ".join(str(chapter.get("title") or "").split()))
@@ -82,6 +86,20 @@ def video_facts(info: Mapping[str, Any], *, language: str = "en") -> VideoFacts:
         captions=_captions(info, language),
         is_live_replay=info.get("was_live") is True or info.get("live_status") == "was_live",
     )
+
+
+def _title(info: Mapping[str, Any]) -> str:
+    title = " ".join(str(info.get("title") or "").split())
+    if info.get("extractor_key") == "HTML5MediaEmbed":
+        # yt-dlp numbers the media of a plain web page ("Page title (1)"); one video needs no number.
+        title = re.sub(r" \(1\)$", "", title)
+    return title
+
+
+def _moment(timestamp: object, date: dt.date | None) -> dt.datetime | None:
+    if isinstance(timestamp, int | float) and not isinstance(timestamp, bool):
+        return dt.datetime.fromtimestamp(timestamp, dt.UTC)
+    return dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC) if date else None
 
 
 def _summary(description: str) -> str:

@@ -40,16 +40,22 @@ SUPPORT = {
     "page_facts",
     "article_cleanup",
     "video_facts",
+    "video_download",
+    "captions",
 }
-STAGES = {"mastering", "tagging", "notes", "feed", "config", "manifest", "plot", "chapters", "articles", "validate"}
+STAGES = {"mastering", "tagging", "notes", "feed", "config", "manifest", "plot", "chapters", "articles", "validate",
+          "recording_download"}  # fmt: skip
+STAGE_HELPERS = {"ffmpeg", "images", "loudness", "assembly", "fetch", "extract", "summarize", "video_download",
+                 "progress"}  # fmt: skip
 ALLOWED = {
     **{name: set() for name in CORE},
     **dict.fromkeys(SUPPORT, CORE | {"storage", "summarize", "charset", "page_facts", "article_cleanup"}),
     "assembly": CORE | {"ffmpeg", "loudness"},  # the mastering stage's helper for intros and outros
-    **dict.fromkeys(STAGES, CORE | {"ffmpeg", "images", "loudness", "assembly", "fetch", "extract", "summarize"}),
+    **dict.fromkeys(STAGES, CORE | STAGE_HELPERS),
     "prune": CORE | {"storage"},  # reads stored feed documents, deletes what they no longer name
     "pipeline": CORE | SUPPORT | STAGES,
-    "cli": CORE | SUPPORT | STAGES | {"pipeline", "prune"},
+    "ingest": CORE | SUPPORT | {"config"},  # the other command that writes the show: it reads show.toml
+    "cli": CORE | SUPPORT | STAGES | {"pipeline", "prune", "ingest"},
 }
 
 

@@ -29,6 +29,7 @@ def test_a_youtube_video_with_chapters_and_captions() -> None:
     assert facts.watch_url == "https://www.youtube.com/watch?v=Qm9V8kT3xNw"
     assert facts.title == "Brexit Withdrawal Agreement may lead to Theresa May's downfall"  # whitespace tidied
     assert facts.date == dt.date(2018, 11, 16) and facts.duration == 2460
+    assert facts.published == dt.datetime(2018, 11, 16, 18, 0, tzinfo=dt.UTC)  # from the Unix timestamp
     assert facts.chapters == ((0.0, "Introduction"), (480.0, "The Cabinet resignations"),
                               (1140.0, "Letters of no confidence"))  # fmt: skip
     assert facts.poster == "https://i.ytimg.com/vi/Qm9V8kT3xNw/maxresdefault.jpg"
@@ -55,6 +56,7 @@ def test_a_video_without_chapters_gets_automatic_captions_and_its_only_thumbnail
 def test_a_live_replay_uses_its_release_date_and_may_have_no_captions() -> None:
     facts = video_facts(processed("live_replay.info.json"))
     assert facts.is_live_replay and facts.date == dt.date(2018, 11, 22)
+    assert facts.published == dt.datetime(2018, 11, 22, tzinfo=dt.UTC)  # no timestamp: the day, at midnight UTC
     assert facts.captions is None and facts.poster is None
 
 
