@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sysconfig
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ def youtube_dl_params(access: Access, progress: Callable[[Mapping[str, Any]], No
         "fragment_retries": 3,
         "ffmpeg_location": imageio_ffmpeg.get_ffmpeg_exe(),
         "logger": _Log(),
+        "js_runtimes": _js_runtimes(),
         "progress_hooks": [progress] if progress else [],
     }
     if access.cookies is not None:
@@ -86,6 +88,20 @@ def youtube_dl_params(access: Access, progress: Callable[[Mapping[str, Any]], No
     if access.cookies_from_browser:
         params["cookiesfrombrowser"] = _browser(access.cookies_from_browser)
     return params
+
+
+def _js_runtimes() -> dict[str, dict[str, str]]:
+    """Every JavaScript runtime yt-dlp can use for YouTube, not only its default (deno): whichever the machine has.
+
+    Deno installed into this environment (``pip install 'mediapub[youtube]'``) is found even when the
+    environment is not activated.
+    """
+    runtimes: dict[str, dict[str, str]] = {"deno": {}, "node": {}, "bun": {}, "quickjs": {}}
+    scripts = Path(sysconfig.get_path("scripts"))
+    for name in ("deno", "deno.exe"):
+        if (scripts / name).is_file():
+            runtimes["deno"] = {"path": str(scripts / name)}
+    return runtimes
 
 
 def _browser(spec: str) -> tuple[str, str | None, str | None, str | None]:
