@@ -22,11 +22,12 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
+from . import site
 from ._version import __version__
 from .articles import ArticleCache, ArticleOptions, read_articles
 from .cache import ENV_VAR as CACHE_ENV_VAR
 from .cache import FileCache, default_cache_dir
-from .config import EPISODE_FILE, SHOW_FILE, display_path, load_show
+from .config import EPISODE_FILE, SHOW_FILE, display_path, load_show, load_show_file
 from .errors import ConfigError, MediaError, MediapubError, UsageError
 from .extract import decode_html, extract_article
 from .fetch import FEED_TYPES, FetchFailure, fetch_pages
@@ -48,6 +49,7 @@ from .pipeline import ITEMS_PREFIX, PublishContext, PublishError, publish
 from .plot import loudness_plot
 from .progress import Reporter
 from .prune import plan_prune
+from .serve import make_server, serve_forever, server_url
 from .storage import DryRunStorage, LocalStorage, S3Location, S3Storage, Storage
 from .validate import validate_feed
 from .video_download import Access
@@ -141,6 +143,16 @@ def _video_access_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def _show_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--show",
+        "show_dir",
+        default="episodes",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="The show folder (default ./episodes).",
+    )(command)
+
+
 @cli.command("publish")
 @click.argument("show_dir", required=False, default="episodes", type=click.Path(path_type=Path, file_okay=False))
 @click.option(
@@ -200,10 +212,7 @@ def publish_command(
 
 @cli.command("ingest")
 @click.argument("url")
-@click.option(
-    "--show", "show_dir", default="episodes", type=click.Path(path_type=Path, file_okay=False),
-    help="The show folder (default ./episodes).",
-)  # fmt: skip
+@_show_option
 @click.option("--slug", help='The episode folder\'s name (default "<number>-<words of the title>").')
 @click.option("--number", type=click.IntRange(min=0), help="The episode number (default: one more than the last).")
 @click.option("--video", is_flag=True, help="Keep the video (MP4) too and publish it as the episode's video version.")
@@ -275,6 +284,70 @@ def ingest_command(
     out.print("  " + ", ".join(facts))
     if result.kept:
         out.print(f"  kept your edits to: {', '.join(result.kept)}")
+
+
+@cli.command("embed")
+@click.argument("slug")
+@_show_option
+@click.option("--base-url", help="Public URL the show is served from; overrides base_url in show.toml.")
+@click.option("--json", "as_json", is_flag=True, help="Print the snippet and URLs as JSON.")
+@_debug_options
+def embed_command(slug: str, show_dir: Path, base_url: str | None, as_json: bool) -> None:
+    """Print the <iframe> snippet and the oEmbed URL of episode SLUG, for an editor to paste."""
+    source = load_show(show_dir)
+    show = source.show
+    episode = next((e for e in source.episodes if e.slug == slug), None)
+    if episode is None:
+        known = ", ".join(e.slug for e in source.episodes) or "none"
+        raise UsageError(f"no episode {slug!r} in {display_path(show_dir)} (episodes: {known})")
+    if not show.site.enabled:
+        show_file = display_path(show_dir / SHOW_FILE)
+        raise ConfigError("the show publishes no pages ([site] enabled = false)", file=show_file, field="site.enabled")
+    public = _base_url(base_url) if base_url else str(show.base_url)
+
+    def public_url(key: str) -> str:
+        return public + key
+
+    clean = show.site.clean_urls
+    embed_url = site.page_url(public_url, site.embed_page_key(slug), clean=clean)
+    found = {
+        "slug": slug,
+        "page": site.page_url(public_url, site.episode_page_key(slug), clean=clean),
+        "embed": embed_url,
+        "oembed": public_url(site.oembed_key(slug)),
+        "iframe": site.iframe_snippet(embed_url, f"{show.title}: {episode.title}"),
+    }
+    if as_json:
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        return
+    click.echo(found["iframe"])
+    click.echo()
+    click.echo(f"oEmbed:  {found['oembed']}")
+    click.echo(f"Page:    {found['page']}  (paste this into a CMS that supports oEmbed)")
+    click.echo("Dark:    add ?theme=dark to the iframe's src for a dark player")
+
+
+@cli.command("serve")
+@click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
+@_show_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free one).")
+@_debug_options
+def serve_command(folder: Path | None, show_dir: Path, host: str, port: int) -> None:
+    """Preview a published folder the way the production host serves it (ranges, ETags, types).
+
+    Pages and players work from any address: publish with --base-url http://HOST:PORT/ to make
+    the feed and oEmbed links point here too.
+    """
+    if folder is None:
+        target = load_show_file(show_dir).publish.target if (show_dir / SHOW_FILE).is_file() else None
+        folder = Path(target) if target and not url_scheme(target) else DEFAULT_OUT
+    server = make_server(folder, host=host, port=port)
+    url = server_url(server)
+    click.echo(f"Serving {display_path(folder)} at {url}  (Ctrl-C to stop)")
+    if (folder / "index.html").is_file():
+        click.echo(f"Show page: {url}")
+    serve_forever(server)
 
 
 @cli.command("master")

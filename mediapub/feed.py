@@ -252,8 +252,9 @@ def _add_item(fg: FeedGenerator, show: Show, published: PublishedEpisode) -> Non
     description = published.notes.description or published.notes.html  # within Apple's 4000 bytes
     entry.description(description)  # rewritten as CDATA by _ItemFixups
     entry.content(published.notes.html, type="CDATA")
-    if episode.youtube:
-        entry.link(href=str(episode.youtube))
+    # The episode's own page when the show publishes pages, else its YouTube version.
+    if published.page_url or episode.youtube:
+        entry.link(href=published.page_url or str(episode.youtube))
     entry.podcast.itunes_duration(round(published.duration))
     entry.podcast.itunes_episode(episode.number)
     if episode.season is not None:

@@ -245,6 +245,58 @@ class Funding(Frozen):
     text: Text = "Support the show"
 
 
+#: Where listeners subscribe, with the name pages show for each; any other platform needs a ``name``.
+PLATFORMS = {
+    "apple": "Apple Podcasts",
+    "spotify": "Spotify",
+    "youtube": "YouTube",
+    "youtube-music": "YouTube Music",
+    "amazon": "Amazon Music",
+    "pocket-casts": "Pocket Casts",
+    "overcast": "Overcast",
+    "castro": "Castro",
+    "antennapod": "AntennaPod",
+    "podcast-addict": "Podcast Addict",
+    "fountain": "Fountain",
+    "podcast-index": "Podcast Index",
+    "castbox": "Castbox",
+    "deezer": "Deezer",
+}
+
+
+class SubscribeLink(Frozen):
+    """A place to follow the show, listed on its web page beside the feed URL."""
+
+    platform: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    url: HttpUrl
+    name: Text | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> SubscribeLink:
+        if self.name is None and self.platform not in PLATFORMS:
+            raise ValueError(
+                f'unknown platform "{self.platform}": give it a name, or use one of {", ".join(sorted(PLATFORMS))}'
+            )
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or PLATFORMS[self.platform]
+
+
+class SiteSettings(Frozen):
+    """``[site]``: the web pages published beside the feed."""
+
+    #: Write the show page, episode pages, embed players and oEmbed documents.
+    enabled: Flag = True
+    #: How many episodes the show page lists, newest first.
+    latest: Count = Field(default=12, ge=1, le=1000)
+    #: Link to folders (``episodes/151-x/``) rather than ``.../index.html``: needs a host that serves index pages.
+    clean_urls: Flag = True
+    #: A folder of Jinja2 templates (relative to show.toml) that replace the built-in ones of the same name.
+    templates: LocalPath | None = None
+
+
 class License(Frozen):
     """``podcast:license``: an SPDX identifier (``cc-by-4.0``) or a name with the URL of its text."""
 
@@ -380,6 +432,8 @@ class Show(Frozen):
     audio: AudioSettings = AudioSettings()
     tags: TagSettings = TagSettings()
     publish: PublishSettings = PublishSettings()
+    subscribe: tuple[SubscribeLink, ...] = ()
+    site: SiteSettings = SiteSettings()
 
 
 class Article(Frozen):
@@ -663,6 +717,10 @@ class PublishedEpisode:
     #: The video's poster frame and its size in pixels.
     poster: StoredObject | None = None
     poster_size: tuple[int, int] | None = None
+    #: The chapters on the published audio's timeline, for pages and players.
+    chapter_marks: tuple[ChapterMark, ...] = ()
+    #: The episode's web page, when the show publishes pages.
+    page_url: str | None = None
     #: Other files stored for the episode (chapter images).
     extras: tuple[StoredObject, ...] = ()
 

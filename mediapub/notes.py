@@ -17,24 +17,9 @@ from dataclasses import dataclass
 
 import nh3
 
+from .html_safety import sanitize_html
 from .model import Article, ArticleNote, ChapterMark, Episode, ShowNotes
 from .summarize import combined_summary
-
-ALLOWED_TAGS = frozenset({"p", "br", "a", "ul", "ol", "li", "strong", "em", "b", "i", "blockquote", "h3", "h4"})
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
-URL_SCHEMES = frozenset({"http", "https", "mailto"})
-
-
-def sanitize_html(markup: str) -> str:
-    """Keep only the allow-listed tags; links get ``rel="noopener noreferrer"``."""
-    return nh3.clean(
-        markup,
-        tags=set(ALLOWED_TAGS),
-        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES),
-        link_rel="noopener noreferrer",
-    )
-
 
 #: Apple Podcasts shows at most this many bytes of an episode's ``<description>``.
 DESCRIPTION_LIMIT = 4000

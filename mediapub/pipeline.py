@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import overload
 
-from . import articles, chapters, images, mastering, notes, plot, tagging
+from . import articles, chapters, images, mastering, notes, plot, site, tagging
 from ._version import __version__
 from .articles import ArticleOptions
 from .cache import FileCache, cache_key
@@ -33,6 +33,7 @@ from .ffmpeg import FFmpeg
 from .manifest import MANIFEST_KEY, EpisodeRecord, Manifest, podcast_guid_for
 from .model import (
     ArticleNote,
+    ChapterMark,
     EncodedAudio,
     Episode,
     MasterReport,
@@ -46,6 +47,7 @@ from .model import (
 )
 from .progress import Reporter
 from .recording_download import with_local_recordings
+from .site import Site, SiteLinks
 from .storage import IMMUTABLE, SHORT_LIVED, Storage, sha256_of
 from .validate import validate_feed
 from .video_download import Access
@@ -111,6 +113,8 @@ class _Prepared:
     chapters: _Pending | None
     image: _Pending | None
     chapter_images: tuple[_Pending, ...]
+    marks: tuple[ChapterMark, ...] = ()
+    page_url: str | None = None
 
 
 def publish(source: ShowSource, context: PublishContext) -> PublishResult:
@@ -129,6 +133,7 @@ def _publish(source: ShowSource, context: PublishContext, work: Path) -> Publish
         reporter=context.reporter,
     )
     show, storage = source.show, context.storage
+    pages = Site(show) if show.site.enabled else None  # templates first: a broken override fails before any work
     feed_key = show.publish.feed_name
     feed_url = storage.public_url(feed_key)
     manifest = Manifest.parse(storage.get(MANIFEST_KEY))
@@ -181,6 +186,7 @@ def _publish(source: ShowSource, context: PublishContext, work: Path) -> Publish
     for document in feed_documents(show, list(own.values()), links, feed_key=feed_key, public_url=storage.public_url,
                                    podcast_guid=podcast_guid, generator=generator):  # fmt: skip
         _check_feed(document.data, context.reporter, quiet=True)
+    site_objects = _write_site(pages, published, feed_url, artwork, storage)
     item_objects = [storage.put(key, item.document, cache_control=SHORT_LIVED) for key, item in own.items()]
     records = {item.episode.slug: _record(item) for item in published}
     # Read it again just before writing: another publish may have added its episodes since this one began.
@@ -193,10 +199,20 @@ def _publish(source: ShowSource, context: PublishContext, work: Path) -> Publish
             f'first publish here: pin this show\'s identity by adding guid = "{podcast_guid}" to show.toml, '
             "so episode GUIDs stay the same if the show moves"
         )
-    objects = (artwork, *_episode_objects(published), *item_objects, manifest_object, *archives, feed)
+    objects = (artwork, *_episode_objects(published), *site_objects, *item_objects, manifest_object, *archives, feed)
     for stored in objects:
         log.info("%s %s (%d bytes)", "stored" if stored.written else "unchanged", stored.key, stored.size)
     return PublishResult(episodes=tuple(published), objects=objects, feed=feed)
+
+
+def _write_site(
+    pages: Site | None, published: list[PublishedEpisode], feed_url: str, artwork: StoredObject, storage: Storage
+) -> list[StoredObject]:
+    """The show's web pages, after the media they play and before the feed that links to them."""
+    if pages is None:
+        return []
+    files = pages.build(published, SiteLinks(feed_url=feed_url, artwork=artwork, public_url=storage.public_url))
+    return [storage.put(f.key, f.data, cache_control=IMMUTABLE if f.immutable else SHORT_LIVED) for f in files]
 
 
 def _item_key(guid: str) -> str:
@@ -375,7 +391,7 @@ def _prepare(
         guid=guid,
         description=show_notes.text,
         feed_url=feed_url,
-        episode_url=str(episode.youtube or show.link),
+        episode_url=_page_url(show, episode, context.storage) or str(episode.youtube or show.link),
         cover=covers.get(episode.artwork or show.artwork, images.EMBEDDED_SIDE),
         chapters=marks,
         chapter_images=pictures,
@@ -409,7 +425,15 @@ def _prepare(
         chapters=chapter_file,
         image=_artwork(episode.artwork) if episode.artwork else None,
         chapter_images=tuple(_Pending(key, path) for path, key in picture_files.items()),
+        marks=marks,
+        page_url=_page_url(show, episode, context.storage),
     )
+
+
+def _page_url(show: Show, episode: Episode, storage: Storage) -> str | None:
+    if not show.site.enabled:
+        return None
+    return site.page_url(storage.public_url, site.episode_page_key(episode.slug), clean=show.site.clean_urls)
 
 
 def _plot(report: MasterReport, title: str, work: Path, cache: FileCache | None) -> bytes:
@@ -466,6 +490,8 @@ def _store(storage: Storage, tally: _Tally, item: _Prepared) -> PublishedEpisode
         video=put(item.video),
         poster=put(item.poster),
         poster_size=_size_of_picture(item.poster),
+        chapter_marks=item.marks,
+        page_url=item.page_url,
         chapters=put(item.chapters),
         image=put(item.image),
         extras=tuple(_put(storage, pending, tally) for pending in item.chapter_images),

@@ -6,8 +6,8 @@ it. ``mediapub prune`` is the separate, explicit step that removes such
 files once the producer decides they may go. It keeps everything that any
 stored feed document (the feed, its archive pages, the episodes' item
 documents) points at, the documents themselves, the manifest, and the
-producer-facing notes and loudness plots; it only ever considers files
-under ``episodes/`` and ``artwork/``.
+producer-facing notes and loudness plots, and the web pages; it only ever
+considers files under ``episodes/`` and ``artwork/``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from .storage import Storage
 PRUNABLE_FOLDERS = ("episodes/", "artwork/")
 KEPT_SUFFIXES = (".md",)
 KEPT_PREFIXES = ("loudness-",)
+#: The episodes' web pages and oEmbed documents: rewritten by every publish, never superseded.
+KEPT_NAMES = ("index.html", "oembed.json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ def plan_prune(storage: Storage, documents: Iterable[str], *, grace_seconds: flo
         if key not in referenced
         and not key.endswith(KEPT_SUFFIXES)
         and not key.rsplit("/", 1)[-1].startswith(KEPT_PREFIXES)
+        and key.rsplit("/", 1)[-1] not in KEPT_NAMES
     )
     if grace_seconds > 0:
         now = time.time()

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from .errors import MediapubError
 
@@ -41,7 +41,21 @@ _BROWSER_SPEC = re.compile(
 
 
 class VideoError(MediapubError):
-    """A video URL could not be read or downloaded."""
+    """A video URL could not be read or downloaded; the URL it names never shows a password."""
+
+    def __init__(self, message: str, *, subject: str | Path | None = None) -> None:
+        super().__init__(message, subject=shown_url(subject) if isinstance(subject, str) else subject)
+
+
+def shown_url(url: str) -> str:
+    """``url`` without a user name and password, for messages and files (signed query strings stay: they are
+    the address itself, and the producer chose to share it)."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and "@" in parts.netloc:
+        host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host
+        return urlunsplit(parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host))
+    return url
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,16 +179,19 @@ class VideoSite:
     def info(self, url: str) -> dict[str, Any]:
         """The video's metadata (processed: formats chosen, subtitles and chapters normalized), nothing downloaded."""
         url = check_video_url(url)
-        with self._session(format=AUDIO_ONLY) as ydl, explained(url):
-            info = ydl.extract_info(url, download=False)
-            info = ydl.sanitize_info(info)
-        if not isinstance(info, dict):
-            raise VideoError("yt-dlp returned nothing for this address", subject=url)
-        if info.get("_type") == "playlist":
-            entries = [entry for entry in info.get("entries") or () if entry]
-            if len(entries) != 1:
-                raise VideoError(f"this page has {len(entries)} videos; give the URL of one of them", subject=url)
-            info = entries[0]
+        # A playlist or channel is only listed (flat), not read video by video, before it is refused.
+        with self._session(format=AUDIO_ONLY, extract_flat="in_playlist") as ydl, explained(url):
+            info = ydl.sanitize_info(ydl.extract_info(url, download=False))
+            if isinstance(info, dict) and info.get("_type") == "playlist":
+                entries = [entry for entry in info.get("entries") or () if entry]
+                if len(entries) != 1:
+                    raise VideoError(f"this page has {len(entries)} videos; give the URL of one of them", subject=url)
+                info = entries[0]
+                if info.get("_type") == "url" and info.get("url"):
+                    info = ydl.sanitize_info(ydl.extract_info(str(info["url"]), download=False))
+        if not isinstance(info, dict) or info.get("_type") not in (None, "video"):
+            raise VideoError("this address is not one video (a playlist or channel?); give the URL of one video",
+                             subject=url)  # fmt: skip
         if info.get("direct") and str(info.get("ext") or "").lower() not in MEDIA_EXTENSIONS:
             raise VideoError(f"this address is a .{info.get('ext')} file, not a video or audio recording", subject=url)
         if info.get("is_live") or info.get("live_status") in ("is_live", "is_upcoming"):

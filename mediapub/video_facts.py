@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from .model import youtube_video_id
 
@@ -26,7 +28,7 @@ NOT_ARTICLES = re.compile(
     r"bitchute\.com|locals\.com|subscribestar\.com|buymeacoffee\.com|ko-fi\.com)(?:/|$)",
     re.IGNORECASE,
 )
-_URL = re.compile(r"https?://[^\s<>\"')\]]+")
+_URL = re.compile(r"https?://[^\s<>\"'\]]+")
 #: A description line that is a chapter timestamp ("00:00 Intro", "1:02:03 - Outro").
 _TIMESTAMP_LINE = re.compile(r"^\s*(?:\d{1,2}:)?\d{1,2}:\d{2}\b")
 #: A line that is a link, perhaps after a short label ("Read more: https://…", "Support us on Patreon: …").
@@ -56,18 +58,24 @@ class VideoFacts:
     published: dt.datetime | None
     duration: float | None
     chapters: tuple[tuple[float, str], ...]
-    poster: str | None
+    #: Thumbnail URLs, best first (the widest is often missing on older videos).
+    posters: tuple[str, ...]
     articles: tuple[str, ...]
     captions: Caption | None
     is_live_replay: bool
+
+    @property
+    def poster(self) -> str | None:
+        return self.posters[0] if self.posters else None
 
 
 def video_facts(info: Mapping[str, Any], *, language: str = "en") -> VideoFacts:
     """Map yt-dlp's info dictionary to the episode's facts; ``language`` picks the captions track."""
     url = str(info.get("webpage_url") or info.get("original_url") or "")
     youtube = youtube_video_id(url)
-    description = str(info.get("description") or "")
+    description = clean_text(str(info.get("description") or ""))
     date = _date(info.get("release_date") or info.get("upload_date"))
+    duration = float(info["duration"]) if isinstance(info.get("duration"), int | float) else None
     return VideoFacts(
         video_id=str(info.get("id") or youtube or ""),
         watch_url=f"https://www.youtube.com/watch?v={youtube}" if youtube else url,
@@ -75,21 +83,30 @@ def video_facts(info: Mapping[str, Any], *, language: str = "en") -> VideoFacts:
         summary=_summary(description),
         date=date,
         published=_moment(info.get("release_timestamp") or info.get("timestamp"), date),
-        duration=float(info["duration"]) if isinstance(info.get("duration"), int | float) else None,
-        chapters=tuple(
-            (float(chapter.get("start_time") or 0), " ".join(str(chapter.get("title") or "").split()))
-            for chapter in info.get("chapters") or ()
-            if str(chapter.get("title") or "").strip()
-        ),
-        poster=_poster(info.get("thumbnails") or (), info.get("thumbnail")),
-        articles=tuple(dict.fromkeys(link for link in _links(description) if not NOT_ARTICLES.match(link))),
+        duration=duration,
+        chapters=_chapters(info.get("chapters") or (), duration),
+        posters=_posters(info.get("thumbnails") or (), info.get("thumbnail")),
+        articles=tuple(dict.fromkeys(link for link in _links(description) if _is_article(link))),
         captions=_captions(info, language),
         is_live_replay=info.get("was_live") is True or info.get("live_status") == "was_live",
     )
 
 
+#: Characters no episode.toml field may hold: controls (but newline and tab), lone surrogates, invisible format marks.
+_UNPRINTABLE = frozenset({"Cc", "Cs", "Cf"})
+#: What yt-dlp calls a gap it filled before the first real chapter.
+_PLACEHOLDER_CHAPTER = re.compile(r"^<Untitled Chapter \d+>$")
+#: Longer links are not articles (and browsers refuse them).
+MAX_LINK_LENGTH = 2000
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control, surrogate and zero-width characters, which the episode file refuses."""
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in _UNPRINTABLE)
+
+
 def _title(info: Mapping[str, Any]) -> str:
-    title = " ".join(str(info.get("title") or "").split())
+    title = " ".join(clean_text(str(info.get("title") or "")).split())
     if info.get("extractor_key") == "HTML5MediaEmbed":
         # yt-dlp numbers the media of a plain web page ("Page title (1)"); one video needs no number.
         title = re.sub(r" \(1\)$", "", title)
@@ -100,6 +117,27 @@ def _moment(timestamp: object, date: dt.date | None) -> dt.datetime | None:
     if isinstance(timestamp, int | float) and not isinstance(timestamp, bool):
         return dt.datetime.fromtimestamp(timestamp, dt.UTC)
     return dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC) if date else None
+
+
+def _chapters(chapters: Sequence[Mapping[str, Any]], duration: float | None) -> tuple[tuple[float, str], ...]:
+    """Chapters in order, one per start (to the millisecond), inside the video, with yt-dlp's gap fillers left out."""
+    found: dict[float, str] = {}
+    for chapter in chapters:
+        title = " ".join(clean_text(str(chapter.get("title") or "")).split())
+        start = chapter.get("start_time")
+        if not title or _PLACEHOLDER_CHAPTER.match(title) or not isinstance(start, int | float) or start < 0:
+            continue
+        start = round(float(start), 3)
+        if (duration is None or start < duration) and start not in found:
+            found[start] = title
+    return tuple(sorted(found.items()))
+
+
+def _is_article(link: str) -> bool:
+    if NOT_ARTICLES.match(link) or len(link) > MAX_LINK_LENGTH:
+        return False
+    parts = urlsplit(link)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and "." in (parts.hostname or "")
 
 
 def _summary(description: str) -> str:
@@ -114,7 +152,14 @@ def _summary(description: str) -> str:
 
 
 def _links(description: str) -> list[str]:
-    return [link.rstrip(".,;:!?") for link in _URL.findall(description)]
+    found = []
+    for link in _URL.findall(description):
+        link = link.rstrip(".,;:!?")
+        # A closing parenthesis belongs to the link only when the link opened one (Wikipedia's "Foo_(bar)").
+        while link.endswith(")") and link.count(")") > link.count("("):
+            link = link[:-1].rstrip(".,;:!?")
+        found.append(link)
+    return found
 
 
 def _date(value: object) -> dt.date | None:
@@ -127,12 +172,16 @@ def _date(value: object) -> dt.date | None:
     return None
 
 
-def _poster(thumbnails: Sequence[Mapping[str, Any]], fallback: object) -> str | None:
-    """The widest thumbnail (yt-dlp lists them smallest first, with sizes where known)."""
-    sized = [t for t in thumbnails if t.get("url") and isinstance(t.get("width"), int)]
-    if sized:
-        return str(max(sized, key=lambda t: (t["width"], t.get("preference") or 0))["url"])
-    return str(fallback) if fallback else None
+def _posters(thumbnails: Sequence[Mapping[str, Any]], fallback: object) -> tuple[str, ...]:
+    """Thumbnails widest first (yt-dlp lists them smallest first, with sizes where known), then the rest."""
+    sized = sorted(
+        (t for t in thumbnails if t.get("url") and isinstance(t.get("width"), int)),
+        key=lambda t: (t["width"], t.get("preference") or 0),
+        reverse=True,
+    )
+    unsized = [t for t in reversed(thumbnails) if t.get("url") and not isinstance(t.get("width"), int)]
+    urls = [str(t["url"]) for t in (*sized, *unsized)] + ([str(fallback)] if fallback else [])
+    return tuple(dict.fromkeys(urls))
 
 
 def _captions(info: Mapping[str, Any], language: str) -> Caption | None:

@@ -42,20 +42,22 @@ SUPPORT = {
     "video_facts",
     "video_download",
     "captions",
+    "html_safety",
 }
 STAGES = {"mastering", "tagging", "notes", "feed", "config", "manifest", "plot", "chapters", "articles", "validate",
-          "recording_download"}  # fmt: skip
+          "recording_download", "site"}  # fmt: skip
 STAGE_HELPERS = {"ffmpeg", "images", "loudness", "assembly", "fetch", "extract", "summarize", "video_download",
-                 "progress"}  # fmt: skip
+                 "progress", "html_safety", "captions"}  # fmt: skip
 ALLOWED = {
     **{name: set() for name in CORE},
     **dict.fromkeys(SUPPORT, CORE | {"storage", "summarize", "charset", "page_facts", "article_cleanup"}),
     "assembly": CORE | {"ffmpeg", "loudness"},  # the mastering stage's helper for intros and outros
     **dict.fromkeys(STAGES, CORE | STAGE_HELPERS),
     "prune": CORE | {"storage"},  # reads stored feed documents, deletes what they no longer name
+    "serve": CORE | {"storage"},  # the preview server serves files with the types storage gives them
     "pipeline": CORE | SUPPORT | STAGES,
     "ingest": CORE | SUPPORT | {"config"},  # the other command that writes the show: it reads show.toml
-    "cli": CORE | SUPPORT | STAGES | {"pipeline", "prune", "ingest"},
+    "cli": CORE | SUPPORT | STAGES | {"pipeline", "prune", "ingest", "serve"},
 }
 
 

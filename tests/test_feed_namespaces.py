@@ -87,7 +87,7 @@ def test_real_clients_read_the_extras(show_dir, out_dir, run_cli) -> None:
     assert entry.media_thumbnail[0]["url"].endswith("/Qm9V8kT3xNw/maxresdefault.jpg")
     gpodder = podcastparser.parse(BASE + "feed.xml", (out_dir / "feed.xml").open("rb"))
     assert {e["number"] for e in gpodder["episodes"]} == {150, 151}
-    assert gpodder["episodes"][0]["link"] == "https://www.youtube.com/watch?v=Qm9V8kT3xNw"
+    assert gpodder["episodes"][0]["link"] == BASE + "episodes/151-brexit-withdrawal-agreement/"  # the episode page
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,10 @@ _CONTENT_TYPES = {
     ".srt": "application/x-subrip",
     ".html": "text/html; charset=utf-8",
     ".md": "text/markdown; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
 }
 
 #: Media never changes under its key (keys carry a content hash), so caches may keep it forever.
