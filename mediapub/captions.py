@@ -83,13 +83,17 @@ def transcript(data: bytes, ext: str, *, source: str, rolling: bool = False) -> 
     cues = tidy(cues) if rolling else [cue for cue in cues if cue.lines]
     if not cues:
         raise CaptionsError("the captions track has no text", subject=source)
-    escaped = [
-        webvtt.Caption(cue.start, cue.end, [line.replace("&", "&amp;").replace("<", "&lt;") for line in cue.lines])
-        for cue in cues
-    ]
-    vtt = webvtt.WebVTT(captions=escaped).content
-    srt_buffer = io.StringIO()
-    webvtt.WebVTT(captions=[webvtt.Caption(cue.start, cue.end, list(cue.lines)) for cue in cues]).write(
-        srt_buffer, format="srt"
-    )
+    try:
+        escaped = [webvtt.Caption(cue.start, cue.end, [_vtt_text(line) for line in cue.lines]) for cue in cues]
+        vtt = webvtt.WebVTT(captions=escaped).content
+        srt_buffer = io.StringIO()
+        plain = [webvtt.Caption(cue.start, cue.end, [line.replace("-->", "->") for line in cue.lines]) for cue in cues]
+        webvtt.WebVTT(captions=plain).write(srt_buffer, format="srt")
+    except ValueError as exc:
+        raise CaptionsError(f"captions that cannot be written back ({exc})", subject=source) from None
     return Transcript(vtt=vtt, srt=srt_buffer.getvalue().rstrip("\n") + "\n", cues=len(cues))
+
+
+def _vtt_text(line: str) -> str:
+    """Cue text as WebVTT wants it: "&", "<" and ">" escaped, so no line reads as a tag or a timing."""
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

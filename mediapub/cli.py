@@ -196,6 +196,7 @@ def publish_command(
         reporter=reporter,
         cache=cache,
         articles=_article_settings(offline, refresh, strict),
+        downloads=FileCache(default_cache_dir(), read_only=dry_run),
         video_access=Access(cookies=cookies, cookies_from_browser=cookies_from_browser),
         dry_run=dry_run,
     )

@@ -85,6 +85,11 @@ def load_episode(episode_file: Path, *, slug: str) -> Episode:
     return episode
 
 
+def check_episode_fields(data: dict[str, Any], episode_file: Path) -> Episode:
+    """The episode ``data`` describes, checked field by field without looking for its files."""
+    return _validate(Episode, data, episode_file)
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:

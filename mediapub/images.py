@@ -87,7 +87,7 @@ def poster_jpeg(data: bytes, *, max_width: int = POSTER_MAX_WIDTH) -> bytes:
     try:
         with Image.open(io.BytesIO(data)) as image:
             picture = _rgb(image)
-    except (UnidentifiedImageError, OSError) as exc:
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ValueError(f"not an image Pillow can read ({exc.__class__.__name__})") from None
     picture.thumbnail((max_width, max_width), Image.Resampling.LANCZOS)
     return _jpeg(picture, quality=85)

@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import tempfile
+import tomllib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,20 +33,22 @@ from typing import Any
 
 import tomlkit
 from slugify import slugify
-from tomlkit.items import Item
+from tomlkit.items import AoT, Item
 
 from . import captions, images
-from .config import EPISODE_FILE, display_path, episode_folders, load_episode, load_show_file
+from .config import EPISODE_FILE, check_episode_fields, display_path, episode_folders, load_episode, load_show_file
 from .errors import ConfigError, MediapubError
 from .model import check_slug, youtube_video_id
 from .progress import Reporter
-from .video_download import Access, VideoSite, video_identity
+from .video_download import Access, VideoSite, shown_url, video_identity
 from .video_facts import VideoFacts, video_facts
 
 #: What ingest wrote last time, beside the episode file (the base of the three-way merge).
 RECORD_FILE = ".ingest.json"
 RECORDING_STEM = "recording"
 POSTER_FILE = "poster.jpg"
+#: How many thumbnails to try, best first, before going without a poster.
+POSTER_TRIES = 4
 CAPTION_FILES = ("captions.vtt", "captions.srt")
 #: An episode number in a video title: "Episode 153", "Ep. 153", "#153".
 _TITLE_NUMBER = re.compile(r"(?:\bepisode|\bep\.?|#)\s*(\d{1,5})\b", re.IGNORECASE)
@@ -103,79 +106,84 @@ def ingest(url: str, show_root: Path, options: IngestOptions, reporter: Reporter
     info = site.info(url)
     facts = video_facts(info, language=(options.language or show.language).split("-")[0].lower())
     extractor, video_id = video_identity(info)
-    source = {"url": url, "extractor": extractor, "id": video_id}
+    source = {"url": shown_url(url), "extractor": extractor, "id": video_id}
     existing = _find_existing(show_root, facts, source, options.slug)
     number = _number(existing, options.number, show_root, facts.title)
     slug = existing.folder.name if existing else _slug(options.slug, number, facts.title, show_root)
+    folder = show_root / slug
+    owned_before = set(existing.record.get("files") or ()) if existing else set()
     warnings: list[str] = []
+
+    merge = _Merge(existing.document if existing else _new_document(source["url"]),
+                   existing.record if existing else {})  # fmt: skip
+    merge.set_once("number", number)
+    merge.set("title", facts.title or slug)
+    if facts.published:
+        merge.set("date", facts.published)
+    else:  # the site gives no date: today, once; a later ingest must not move the episode in the feed
+        merge.set_once("date", dt.datetime.now(dt.UTC).replace(microsecond=0))
+    merge.set("summary", _toml_text(facts.summary or facts.title or slug))
+    if youtube_video_id(facts.watch_url):
+        merge.set("youtube", facts.watch_url)
+    merge.add_articles(facts.articles)
+    if facts.chapters:
+        merge.set("chapters", [{"start": _clock(start), "title": title} for start, title in facts.chapters])
+    # Everything the video says must make a valid episode before anything is downloaded or written.
+    _check_fields(merge.document, folder, slug, source["url"])
 
     staging = show_root / f".ingest-{uuid.uuid4().hex[:12]}"
     staging.mkdir()  # hidden, so publish skips it; mkdir (not mkdtemp) gives the folder the usual permissions
     try:
-        merge = _Merge(existing.document if existing else _new_document(url), existing.record if existing else {})
-        merge.set_once("number", number)
-        merge.set("title", facts.title or slug)
-        merge.set("date", facts.published or dt.datetime.now(dt.UTC).replace(microsecond=0))
-        merge.set("summary", _toml_text(facts.summary or facts.title or slug))
-        if youtube_video_id(facts.watch_url):
-            merge.set("youtube", facts.watch_url)
-        merge.add_articles(facts.articles)
-        if facts.chapters:
-            merge.set("chapters", [{"start": _clock(start), "title": title} for start, title in facts.chapters])
-
         files: dict[str, Path] = {}
-        owned: list[str] = []
         reused = _reusable_recording(existing, source["id"], options)
         if reused and merge.wants("recording"):
-            owned.append(reused)  # the same video, already downloaded: its ID promises the same content
-            merge.set("recording", reused)
-            if options.video:
+            merge.set("recording", reused)  # the same video, already downloaded: its ID promises the same content
+            if options.video and reused.lower().endswith(".mp4"):
                 merge.set("video", reused)
         elif merge.wants("recording") or (options.video and merge.wants("video")):
             size = info.get("filesize") or info.get("filesize_approx")
-            with reporter.task(f"Downloading {facts.title or url}", total=size, in_bytes=True) as advance:
+            with reporter.task(f"Downloading {facts.title or source['url']}", total=size, in_bytes=True) as advance:
                 recording = site.download(info, staging, name=RECORDING_STEM, video=options.video, progress=advance)
-            files[recording.name] = recording
-            merge.set("recording", recording.name)
+            name = _free_name(folder, recording.name, owned_before)
+            files[name] = recording
+            merge.set("recording", name)
             if options.video and recording.suffix.lower() == ".mp4":
-                merge.set("video", recording.name)
-        if facts.poster and merge.wants("poster"):
-            poster = _poster(site, facts.poster, staging, warnings)
+                merge.set("video", name)
+        if facts.posters and merge.wants("poster"):
+            poster = _poster(site, facts.posters, staging, warnings)
             if poster is not None:
-                files[poster.name] = poster
-                merge.set("poster", poster.name)
+                name = _free_name(folder, poster.name, owned_before)
+                files[name] = poster
+                merge.set("poster", name)
         caption_note = None
         if facts.captions and merge.wants("transcript"):
             written = _captions(site, facts, staging, warnings)
             if written:
-                files |= {path.name: path for path in written}
-                merge.set("transcript", [path.name for path in written])
+                names = [_free_name(folder, path.name, owned_before) for path in written]
+                files |= dict(zip(names, written, strict=True))
+                merge.set("transcript", names)
                 caption_note = f"{facts.captions.language} ({'manual' if facts.captions.manual else 'automatic'})"
 
-        folder = show_root / slug
+        merge.note_theirs("recording", "video", "poster", "transcript")
+        text = tomlkit.dumps(merge.document)
+        still_owned = {name for name in owned_before if _safe_name(name) and name in text}
         record = {
             "source": source,
-            "fields": merge.written,
+            "fields": merge.base(),
             "articles": merge.articles_added,
-            "files": sorted({*files, *owned}),
-            "recording": merge.written.get("recording"),
+            "files": sorted({*files, *still_owned}),
+            "recording": merge.current("recording"),
             "video": options.video,
         }
         if existing:
-            _update(existing, merge.document, files, record)
+            _update(existing, text, files, record, slug)
         else:
-            _create(staging, folder, merge.document, record)
-        try:
-            load_episode(folder / EPISODE_FILE, slug=slug)
-        except ConfigError:
-            if not existing:
-                shutil.rmtree(folder, ignore_errors=True)
-            raise
+            _create(staging, folder, text, record, slug)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
     return IngestResult(
-        url=url,
+        url=source["url"],
         slug=slug,
         folder=folder,
         number=number,
@@ -185,7 +193,7 @@ def ingest(url: str, show_root: Path, options: IngestOptions, reporter: Reporter
         chapters=len(facts.chapters),
         articles=len(facts.articles),
         captions=caption_note,
-        poster="poster" in merge.written,
+        poster=bool(merge.current("poster")),
         updated=tuple(merge.updated),
         kept=tuple(merge.kept),
         warnings=tuple(warnings),
@@ -203,6 +211,13 @@ class _Merge:
         self.articles_added: list[str] = []
         self.updated: list[str] = []
         self.kept: list[str] = []
+
+    def current(self, key: str) -> Any:
+        return _plain(self.document[key]) if key in self.document else None
+
+    def base(self) -> dict[str, Any]:
+        """What ingest has written, for the next merge: this run's values, and earlier ones not touched this time."""
+        return {**{k: v for k, v in self.before.items() if k in self.document}, **self.written}
 
     def wants(self, key: str) -> bool:
         """Whether ``key`` is ours to (re)write: never written by anyone, or unchanged since we wrote it."""
@@ -229,6 +244,14 @@ class _Merge:
         self.written[key] = plain
         self.updated.append(key)
 
+    def note_theirs(self, *keys: str) -> None:
+        """Report the file fields the producer set and ingest therefore leaves alone."""
+        for key in keys:
+            if key in self.document and key not in self.written and not self.wants(key) and key not in self.kept:
+                self.kept.append(key)
+                if key in self.before:
+                    self.written[key] = self.before[key]
+
     def set_once(self, key: str, value: Any) -> None:
         """A field ingest fills in for a new episode only (the number belongs to the producer from then on)."""
         if key not in self.document:
@@ -248,7 +271,8 @@ class _Merge:
             present.multiline(True)
             self.document["articles"] = present
         for url in fresh:
-            table = tomlkit.inline_table()
+            # [[articles]] tables take tables; an inline array takes inline ones.
+            table = tomlkit.table() if isinstance(present, AoT) else tomlkit.inline_table()
             table["url"] = url
             present.append(table)
         self.updated.append("articles")
@@ -335,7 +359,7 @@ def _find_existing(root: Path, facts: VideoFacts, source: Mapping[str, str], slu
         recording = str(document.get("recording") or "")
         if (
             (known.get("extractor"), known.get("id")) == (source["extractor"], source["id"])
-            or (youtube is not None and youtube_video_id(linked) == youtube)
+            or (youtube is not None and youtube in (youtube_video_id(linked), youtube_video_id(recording)))
             or recording in (source["url"], facts.watch_url)
         ):
             found = _Existing(folder, document, record)
@@ -364,8 +388,6 @@ def _number(existing: _Existing | None, wanted: int | None, root: Path, title: s
         number = existing.document.get("number")
         if isinstance(number, int):
             return int(number)
-    if wanted is not None:
-        return wanted
     numbers = set()
     for folder in episode_folders(root):
         try:
@@ -374,6 +396,10 @@ def _number(existing: _Existing | None, wanted: int | None, root: Path, title: s
             continue
         if isinstance(number, int):
             numbers.add(int(number))
+    if wanted is not None:
+        if wanted in numbers:
+            raise MediapubError(f"episode {wanted} exists already; choose another number", subject="--number")
+        return wanted
     named = _TITLE_NUMBER.search(title)
     if named and int(named[1]) not in numbers:
         return int(named[1])
@@ -400,16 +426,23 @@ def _slug(wanted: str | None, number: int, title: str, root: Path) -> str:
     return slug
 
 
-def _poster(site: VideoSite, url: str, folder: Path, warnings: list[str]) -> Path | None:
-    """The video's poster frame as a JPEG; a missing poster is worth a warning, not a failed ingest."""
-    try:
-        picture = images.poster_jpeg(site.fetch(url))
-    except (MediapubError, ValueError) as exc:
-        warnings.append(f"poster not saved: {exc}")
-        return None
-    path = folder / POSTER_FILE
-    path.write_bytes(picture)
-    return path
+def _poster(site: VideoSite, urls: tuple[str, ...], folder: Path, warnings: list[str]) -> Path | None:
+    """The video's poster frame as a JPEG: the best thumbnail that can be had (the widest is often missing).
+
+    A missing poster is worth a warning, not a failed ingest.
+    """
+    problem = ""
+    for url in urls[:POSTER_TRIES]:
+        try:
+            picture = images.poster_jpeg(site.fetch(url))
+        except (MediapubError, ValueError) as exc:
+            problem = str(exc)
+            continue
+        path = folder / POSTER_FILE
+        path.write_bytes(picture)
+        return path
+    warnings.append(f"poster not saved: {problem}")
+    return None
 
 
 def _captions(site: VideoSite, facts: VideoFacts, folder: Path, warnings: list[str]) -> list[Path]:
@@ -429,10 +462,11 @@ def _captions(site: VideoSite, facts: VideoFacts, folder: Path, warnings: list[s
     return written
 
 
-def _create(staging: Path, folder: Path, document: tomlkit.TOMLDocument, record: Mapping[str, Any]) -> None:
-    """Finish the new episode in its hidden folder, then rename it into place in one step."""
-    (staging / EPISODE_FILE).write_text(tomlkit.dumps(document), encoding="utf-8")
+def _create(staging: Path, folder: Path, text: str, record: Mapping[str, Any], slug: str) -> None:
+    """Finish the new episode in its hidden folder, check it there, then rename it into place in one step."""
+    (staging / EPISODE_FILE).write_text(text, encoding="utf-8")
     (staging / RECORD_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    load_episode(staging / EPISODE_FILE, slug=slug)
     try:
         staging.rename(folder)
     except OSError as exc:
@@ -440,24 +474,71 @@ def _create(staging: Path, folder: Path, document: tomlkit.TOMLDocument, record:
     staging.mkdir()  # the caller removes it again
 
 
-def _update(existing: _Existing, document: tomlkit.TOMLDocument, files: Mapping[str, Path], record: Any) -> None:
-    """Move the new downloads over the old ones, rewrite episode.toml, and drop downloads nothing names now."""
+def _update(existing: _Existing, text: str, files: Mapping[str, Path], record: Mapping[str, Any], slug: str) -> None:
+    """Put the new downloads and episode.toml in place; if the result is not a valid episode, put the old back.
+
+    Then drop the downloads of earlier ingests that nothing in the file names any more.
+    """
     folder = existing.folder
-    for name, path in files.items():
-        os.replace(path, folder / name)
-    _write_atomically(folder / EPISODE_FILE, tomlkit.dumps(document))
-    _write_atomically(folder / RECORD_FILE, json.dumps(record, indent=2, ensure_ascii=False))
-    named = {str(value) for value in _file_fields(document)}
+    kept: list[tuple[Path, Path]] = []
+    originals = [folder / name for name in files] + [folder / EPISODE_FILE, folder / RECORD_FILE]
+    try:
+        for original in originals:
+            if original.exists():
+                backup = original.with_name(f".{original.name}.{uuid.uuid4().hex[:8]}.old")
+                os.replace(original, backup)
+                kept.append((backup, original))
+        for name, path in files.items():
+            os.replace(path, folder / name)
+        _write_atomically(folder / EPISODE_FILE, text)
+        _write_atomically(folder / RECORD_FILE, json.dumps(record, indent=2, ensure_ascii=False))
+        load_episode(folder / EPISODE_FILE, slug=slug)
+    except BaseException:
+        for name in files:
+            (folder / name).unlink(missing_ok=True)
+        for backup, original in kept:
+            os.replace(backup, original)
+        raise
+    for backup, _ in kept:
+        backup.unlink(missing_ok=True)
     for old in existing.record.get("files") or ():
-        if old not in files and old not in named and "/" not in old and old not in (EPISODE_FILE, RECORD_FILE):
+        if _safe_name(old) and old not in files and old not in record["files"] and old not in text:
             (folder / old).unlink(missing_ok=True)
 
 
-def _file_fields(document: tomlkit.TOMLDocument) -> list[str]:
-    names = [document.get(key) for key in ("recording", "video", "poster", "artwork")]
-    transcripts = document.get("transcript")
-    names += list(transcripts) if isinstance(transcripts, list) else [transcripts]
-    return [str(name) for name in names if name]
+def _safe_name(name: object) -> bool:
+    """A file name ingest may have written: a plain name in the episode folder, nothing else."""
+    return (
+        isinstance(name, str)
+        and bool(name)
+        and "/" not in name
+        and "\\" not in name
+        and not name.startswith(".")
+        and name not in (EPISODE_FILE, RECORD_FILE)
+    )
+
+
+def _free_name(folder: Path, name: str, owned: set[str]) -> str:
+    """``name``, unless the producer already has a file of that name there: then a name beside it."""
+    if not (folder / name).exists() or name in owned:
+        return name
+    stem, dot, suffix = name.partition(".")
+    for count in range(2, 100):
+        candidate = f"{stem}-{count}{dot}{suffix}"
+        if not (folder / candidate).exists() or candidate in owned:
+            return candidate
+    raise MediapubError("too many files of that name in the episode folder", subject=folder / name)
+
+
+def _check_fields(document: tomlkit.TOMLDocument, folder: Path, slug: str, url: str) -> None:
+    """The merged fields as an episode (files are checked later, once they are there)."""
+    data = tomllib.loads(tomlkit.dumps(document))
+    data.setdefault("recording", f"{RECORDING_STEM}.pending")
+    data["slug"] = slug
+    try:
+        check_episode_fields(data, folder / EPISODE_FILE)
+    except ConfigError as exc:
+        raise MediapubError(f"this video does not make a valid episode: {exc.message}", subject=url) from None
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -82,6 +82,8 @@ class PublishContext:
     cache: FileCache | None = None
     #: How linked articles may be fetched (``--offline``, ``--refresh``, ``--strict``).
     articles: ArticleOptions = field(default_factory=ArticleOptions)
+    #: Where recordings given as URLs are kept once downloaded (not turned off by --no-cache: that is about masters).
+    downloads: FileCache | None = None
     #: Cookies for recordings given as members-only video URLs.
     video_access: Access = field(default_factory=Access)
     #: A dry run leaves the show folder alone too: the article cache is read, never written.
@@ -126,7 +128,7 @@ def publish(source: ShowSource, context: PublishContext) -> PublishResult:
 def _publish(source: ShowSource, context: PublishContext, work: Path) -> PublishResult:
     source = with_local_recordings(
         source,
-        cache=context.cache,
+        cache=context.downloads,
         work=work,
         access=context.video_access,
         offline=context.articles.offline,

@@ -255,3 +255,58 @@ def test_site_refusals_are_explained_in_one_line(make, expected) -> None:
     message = _raised(make(yt_dlp.utils))
     assert message.startswith("https://www.youtube.com/watch?v=Qm9V8kT3xNw: ") and expected in message
     assert "\n" not in message and "report this issue" not in message
+
+
+def test_a_poster_missing_once_is_picked_up_later_and_a_producers_file_is_never_overwritten(
+    show_dir, site, run_cli
+) -> None:
+    (site.root / "poster.jpg").rename(site.root / "poster.hidden")
+    first = ingest(run_cli, site.url("index.html"))
+    folder = show_dir / first["slug"]
+    assert not first["poster"] and "poster" not in tomllib.loads((folder / "episode.toml").read_text())
+    (site.root / "poster.hidden").rename(site.root / "poster.jpg")
+    (folder / "captions.srt").write_text("the producer's own file, not named in episode.toml\n")
+    episode_file = folder / "episode.toml"
+    data = tomllib.loads(episode_file.read_text())
+    assert data["transcript"] == ["captions.vtt", "captions.srt"]
+    second = ingest(run_cli, site.url("index.html"))
+    data = tomllib.loads(episode_file.read_text())
+    assert second["poster"] and data["poster"] == "poster.jpg" and second["kept"] == []
+    # captions.srt was ingest's own (it wrote it), so refreshing it is right; a file it never wrote is left alone:
+    (folder / "notes.jpg").write_bytes(b"mine")
+    assert ingest(run_cli, site.url("index.html"))["kept"] == []
+    assert (folder / "notes.jpg").read_bytes() == b"mine"
+
+
+def test_a_hand_made_episode_is_found_by_its_recording_url_and_keeps_its_files(show_dir, site, run_cli) -> None:
+    folder = show_dir / "152-budget"
+    folder.mkdir()
+    (folder / "poster.jpg").write_bytes((show_dir / "artwork.png").read_bytes())  # not a JPEG: must not be replaced
+    (folder / "episode.toml").write_text(
+        f'number = 152\ntitle = "The budget"\ndate = 2018-11-30\nsummary = "Written by hand."\n'
+        f'recording = "{site.url("index.html")}"\n\n[[articles]]\nurl = "https://news.example.org/other"\n'
+    )
+    summary = ingest(run_cli, site.url("index.html"))
+    assert not summary["created"] and summary["slug"] == "152-budget"
+    assert set(summary["kept"]) >= {"title", "summary", "recording"}  # the producer's words and choice stay
+    data = tomllib.loads((folder / "episode.toml").read_text())
+    assert data["articles"] == [
+        {"url": "https://news.example.org/other"},
+        {"url": "https://news.example.org/budget-2018"},
+    ]
+    assert data["poster"] == "poster-2.jpg"  # beside the producer's poster.jpg, not over it
+    assert (folder / "poster.jpg").read_bytes() == (show_dir / "artwork.png").read_bytes()
+    assert site.count("talk.mp4") == 0  # the recording is the producer's URL: nothing to download
+
+
+def test_a_taken_number_and_a_password_in_the_url_are_refused_cleanly(show_dir, site, run_cli) -> None:
+    before = folders(show_dir)
+    result = run_cli("ingest", site.url("index.html"), "--show", "episodes", "--number", "151")
+    assert (
+        result.exit_code != 0
+        and result.stderr.strip() == "error: --number: episode 151 exists already; choose another number"
+    )
+    secret = site.url("missing.html").replace("http://", "http://editor:hunter2@")
+    result = run_cli("ingest", secret, "--show", "episodes")
+    assert result.exit_code != 0 and "hunter2" not in result.output and "HTTP 404" in result.stderr
+    assert folders(show_dir) == before and site.count("talk.mp4") == 0

@@ -65,3 +65,24 @@ def test_another_language_picks_its_own_track(language) -> None:
     facts = video_facts(processed("youtube_chapters.info.json"), language=language)
     assert facts.captions is not None and facts.captions.language == language
     assert facts.captions.manual is (language == "el")
+
+
+def test_untidy_metadata_becomes_valid_episode_fields() -> None:
+    raw = json.loads((INFO / "no_chapters.info.json").read_text())
+    raw |= {
+        "title": "Bell\x07 \u200bNews\x1b[31m in Review",
+        "description": "Line one\x01.\n\nSee https://en.wikipedia.org/wiki/Backstop_(Brexit). And (https://example.org/a).",
+        "duration": 100,
+        "chapters": [
+            {"start_time": 30, "end_time": 60, "title": "Second"},
+            {"start_time": 0, "end_time": 30, "title": "<Untitled Chapter 1>"},
+            {"start_time": 10, "end_time": 30, "title": "First"},
+            {"start_time": 10.0001, "end_time": 30, "title": "First again"},
+            {"start_time": 100, "end_time": 100, "title": "At the very end"},
+        ],
+    }
+    facts = video_facts(raw)
+    assert facts.title == "Bell News[31m in Review"  # controls and zero-width characters gone, words kept
+    assert facts.summary.startswith("Line one.")
+    assert facts.chapters == ((10.0, "First"), (30.0, "Second"))  # in order, one per start, inside the video
+    assert facts.articles == ("https://en.wikipedia.org/wiki/Backstop_(Brexit)", "https://example.org/a")
