@@ -16,12 +16,21 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+import lxml.html
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from lxml import etree
 
-from .model import JSON_CHAPTERS_TYPE, UPDATE_FREQUENCIES, Person, PublishedEpisode, Show, youtube_video_id
+from .model import (
+    JSON_CHAPTERS_TYPE,
+    UPDATE_FREQUENCIES,
+    EpisodeListing,
+    Person,
+    PublishedEpisode,
+    Show,
+    youtube_video_id,
+)
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -320,6 +329,28 @@ def read_item(document: bytes) -> FeedItem:
     date = email.utils.parsedate_to_datetime(item.findtext("pubDate") or "")
     number = item.findtext(f"{{{ITUNES_NS}}}episode") or "0"
     return FeedItem(guid=item.findtext("guid") or "", date=date, number=int(number), document=document)
+
+
+def listing(item: FeedItem) -> EpisodeListing:
+    """What the show page lists of an episode, from its item document."""
+    element = etree.fromstring(item.document, _PARSER).find("channel/item")
+    assert element is not None  # read_item checked
+    season = element.findtext(f"{{{ITUNES_NS}}}season")
+    duration = element.findtext(f"{{{ITUNES_NS}}}duration") or "0"
+    description = element.findtext("description") or ""
+    try:
+        first = lxml.html.fragment_fromstring(description, create_parent="div").xpath("string(./*[1])")
+    except etree.ParserError:
+        first = ""
+    return EpisodeListing(
+        number=item.number,
+        season=int(season) if season and season.isdigit() else None,
+        title=element.findtext("title") or "",
+        date=item.date,
+        duration=float(duration) if duration.replace(".", "", 1).isdigit() else 0.0,
+        teaser=" ".join(str(first).split()),
+        url=element.findtext("link") or None,
+    )
 
 
 def compose(show: Show, items: Sequence[FeedItem], links: FeedLinks, *, podcast_guid: str, generator: str) -> bytes:

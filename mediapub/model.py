@@ -291,8 +291,9 @@ class SiteSettings(Frozen):
     enabled: Flag = True
     #: How many episodes the show page lists, newest first.
     latest: Count = Field(default=12, ge=1, le=1000)
-    #: Link to folders (``episodes/151-x/``) rather than ``.../index.html``: needs a host that serves index pages.
-    clean_urls: Flag = True
+    #: Link to folders (``episodes/151-x/``) rather than ``.../index.html``. Only for hosts that serve a folder's
+    #: index.html (S3 website endpoints, nginx); bucket REST endpoints, R2 and CloudFront origins do not.
+    clean_urls: Flag = False
     #: A folder of Jinja2 templates (relative to show.toml) that replace the built-in ones of the same name.
     templates: LocalPath | None = None
 
@@ -683,6 +684,21 @@ class ShowNotes:
     #: A sentence or three on what the articles say, for pages and previews.
     summary: str = ""
     articles: tuple[ArticleNote, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeListing:
+    """An episode as the show page lists it, read back from its stored feed item (so every publish's episodes
+    are listed, not only this run's)."""
+
+    number: int
+    season: int | None
+    title: str
+    date: dt.datetime
+    duration: float
+    teaser: str
+    #: The episode's page, when it has one.
+    url: str | None
 
 
 @dataclass(frozen=True, slots=True)

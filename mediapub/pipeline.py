@@ -28,7 +28,7 @@ from .articles import ArticleOptions
 from .cache import FileCache, cache_key
 from .config import display_path
 from .errors import ConfigError, EpisodeError, MediapubError
-from .feed import FeedItem, FeedLinks, feed_documents, read_item, render_items
+from .feed import FeedItem, FeedLinks, feed_documents, listing, read_item, render_items
 from .ffmpeg import FFmpeg
 from .manifest import MANIFEST_KEY, EpisodeRecord, Manifest, podcast_guid_for
 from .model import (
@@ -136,6 +136,8 @@ def _publish(source: ShowSource, context: PublishContext, work: Path) -> Publish
     )
     show, storage = source.show, context.storage
     pages = Site(show) if show.site.enabled else None  # templates first: a broken override fails before any work
+    if pages is not None:
+        _check_show_page_is_ours(context.storage)
     feed_key = show.publish.feed_name
     feed_url = storage.public_url(feed_key)
     manifest = Manifest.parse(storage.get(MANIFEST_KEY))
@@ -188,14 +190,17 @@ def _publish(source: ShowSource, context: PublishContext, work: Path) -> Publish
     for document in feed_documents(show, list(own.values()), links, feed_key=feed_key, public_url=storage.public_url,
                                    podcast_guid=podcast_guid, generator=generator):  # fmt: skip
         _check_feed(document.data, context.reporter, quiet=True)
-    site_objects = _write_site(pages, published, feed_url, artwork, storage)
+    site_links = SiteLinks(feed_url=feed_url, artwork=artwork, public_url=storage.public_url,
+                           artwork_side=links.artwork_side)  # fmt: skip
+    site_objects = _write_site(pages, published, site_links, storage)
     item_objects = [storage.put(key, item.document, cache_control=SHORT_LIVED) for key, item in own.items()]
     records = {item.episode.slug: _record(item) for item in published}
     # Read it again just before writing: another publish may have added its episodes since this one began.
     latest = Manifest.parse(storage.get(MANIFEST_KEY))
     manifest_bytes = latest.with_episodes(podcast_guid, records).to_bytes()
     manifest_object = storage.put(MANIFEST_KEY, manifest_bytes, cache_control=SHORT_LIVED)
-    archives, feed = _write_feed(show, links, own, storage, context.reporter, feed_key, podcast_guid, generator)
+    archives, feed = _write_feed(show, links, own, storage, context.reporter, feed_key, podcast_guid, generator,
+                                 show_page=functools.partial(_write_show_page, pages, site_links, storage))  # fmt: skip
     if derived and feed.written:
         context.reporter.warn(
             f'first publish here: pin this show\'s identity by adding guid = "{podcast_guid}" to show.toml, '
@@ -208,13 +213,33 @@ def _publish(source: ShowSource, context: PublishContext, work: Path) -> Publish
 
 
 def _write_site(
-    pages: Site | None, published: list[PublishedEpisode], feed_url: str, artwork: StoredObject, storage: Storage
+    pages: Site | None, published: list[PublishedEpisode], links: SiteLinks, storage: Storage
 ) -> list[StoredObject]:
-    """The show's web pages, after the media they play and before the feed that links to them."""
+    """The episodes' web pages, after the media they play and before the feed that links to them."""
     if pages is None:
         return []
-    files = pages.build(published, SiteLinks(feed_url=feed_url, artwork=artwork, public_url=storage.public_url))
+    files = pages.build(published, links)
     return [storage.put(f.key, f.data, cache_control=IMMUTABLE if f.immutable else SHORT_LIVED) for f in files]
+
+
+def _write_show_page(
+    pages: Site | None, links: SiteLinks, storage: Storage, items: list[FeedItem]
+) -> StoredObject | None:
+    """The show page lists what the feed lists: every stored episode, whichever publish stored it."""
+    if pages is None:
+        return None
+    page = pages.show_page([listing(item) for item in items], links)
+    return storage.put(page.key, page.data, cache_control=SHORT_LIVED)
+
+
+def _check_show_page_is_ours(storage: Storage) -> None:
+    """A site already at the base URL (a WordPress export, say) must not be replaced by the show page."""
+    existing = storage.get(site.SHOW_PAGE)
+    if existing is not None and site.GENERATOR_MARK not in existing:
+        raise MediapubError(
+            f"{site.SHOW_PAGE} there was not written by mediapub; move it, or set [site] enabled = false",
+            subject=storage.public_url(site.SHOW_PAGE),
+        )
 
 
 def _item_key(guid: str) -> str:
@@ -231,6 +256,7 @@ def _write_feed(
     feed_key: str,
     podcast_guid: str,
     generator: str,
+    show_page: Callable[[list[FeedItem]], StoredObject | None] = lambda items: None,
 ) -> tuple[list[StoredObject], StoredObject]:
     """Compose the feed from every stored item, write it, and again if items arrived meanwhile.
 
@@ -252,6 +278,8 @@ def _write_feed(
         for document in documents:
             _check_feed(document.data, reporter, quiet=document.key != feed_key)
         archives = [storage.put(d.key, d.data, cache_control=SHORT_LIVED) for d in documents if d.key != feed_key]
+        page = show_page(items)
+        archives += [page] if page is not None else []
         feed = storage.put(feed_key, documents[-1].data, cache_control=SHORT_LIVED)
         if storage.list(ITEMS_PREFIX) == keys:
             return archives, feed
@@ -393,7 +421,9 @@ def _prepare(
         guid=guid,
         description=show_notes.text,
         feed_url=feed_url,
-        episode_url=_page_url(show, episode, context.storage) or str(episode.youtube or show.link),
+        # Not the episode page: the tag is part of the audio's bytes (and so of its key), which must not change
+        # when pages are turned on or the preview uses another base URL.
+        episode_url=str(episode.youtube or show.link),
         cover=covers.get(episode.artwork or show.artwork, images.EMBEDDED_SIDE),
         chapters=marks,
         chapter_images=pictures,

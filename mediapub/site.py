@@ -37,11 +37,15 @@ import jinja2
 from markupsafe import Markup
 
 from . import captions
+from ._version import __version__
 from .errors import ConfigError, MediapubError
 from .html_safety import sanitize_html
-from .model import ChapterMark, PublishedEpisode, Show, StoredObject, youtube_video_id
+from .model import ChapterMark, EpisodeListing, PublishedEpisode, Show, StoredObject, youtube_video_id
 
 SHOW_PAGE = "index.html"
+#: Every page says who made it; publish replaces only a show page that carries this.
+GENERATOR_MARK = b'<meta name="generator" content="mediapub'
+GENERATOR = f"mediapub {__version__}"
 TEMPLATES = ("show.html", "episode.html", "embed.html")
 ASSETS = ("site.css", "player.js")
 #: The embedded player's size: what the oEmbed document and the snippet ask the host page for.
@@ -70,6 +74,8 @@ class SiteLinks:
     feed_url: str
     artwork: StoredObject
     public_url: Callable[[str], str]
+    #: The artwork's side in pixels (it is square), for the oEmbed thumbnail.
+    artwork_side: int | None = None
 
 
 def episode_page_key(slug: str) -> str:
@@ -126,22 +132,59 @@ class Site:
             ) from None
 
     def build(self, published: Sequence[PublishedEpisode], links: SiteLinks) -> list[SiteFile]:
-        """Every page of the site, plus the stylesheet and script they share."""
+        """The pages of these episodes (page, embed player, oEmbed), and the stylesheet and script they share."""
         assets = [_asset(name) for name in ASSETS]
-        asset_keys = {name: asset.key for name, asset in zip(ASSETS, assets, strict=True)}
-        newest = sorted(published, key=lambda item: (item.episode.date, item.episode.number), reverse=True)
         files = list(assets)
         show_url = page_url(links.public_url, SHOW_PAGE, clean=self.clean)
-        for item in newest:
-            files += self._episode_files(item, links, asset_keys, show_url)
-        files.append(self._show_page(newest, links, asset_keys, show_url))
+        for item in published:
+            files += self._episode_files(item, links, _asset_keys(assets), show_url)
         return files
+
+    def show_page(self, listed: Sequence[EpisodeListing], links: SiteLinks) -> SiteFile:
+        """The show's page, listing the newest of ``listed`` (every episode the feed has, whoever published it)."""
+        show = self.show
+        show_url = page_url(links.public_url, SHOW_PAGE, clean=self.clean)
+        common = self._common(SHOW_PAGE, links, _asset_keys([_asset(name) for name in ASSETS]), show_url)
+        newest = sorted(listed, key=lambda item: (item.date, item.number), reverse=True)[: show.site.latest]
+        base = links.public_url(SHOW_PAGE).removesuffix(SHOW_PAGE)
+        episodes = [
+            {
+                "number": item.number,
+                "title": item.title,
+                "date": _date_text(item.date),
+                "iso_date": item.date.isoformat(),
+                "duration": _duration_text(item.duration),
+                "teaser": _teaser(item.teaser),
+                "href": self._link_to(item.url, base),
+            }
+            for item in newest
+        ]  # fmt: skip
+        series = {
+            "@context": "https://schema.org",
+            "@type": "PodcastSeries",
+            "name": show.title,
+            "description": show.description,
+            "url": show_url,
+            "image": links.artwork.url,
+            "webFeed": links.feed_url,
+            "author": {"@type": "Organization", "name": show.author},
+            "inLanguage": show.language,
+        }
+        data = self._render("show.html", SHOW_PAGE, **common, episodes=episodes, json_ld=_json_ld(series))
+        return SiteFile(SHOW_PAGE, data)
 
     def _render(self, template: str, key: str, **context: Any) -> bytes:
         try:
             return self.templates[template].render(**context).encode("utf-8")
         except jinja2.TemplateError as exc:
             raise MediapubError(f"{template}: {exc}", subject="site templates") from None
+
+    def _link_to(self, url: str | None, base: str) -> str | None:
+        """A link from the show page to a page URL: relative when it is one of ours, as it is otherwise."""
+        if not url or not url.startswith(base):
+            return url
+        key = url.removeprefix(base)
+        return self._href(SHOW_PAGE, f"{key}index.html" if key.endswith("/") or not key else key)
 
     def _href(self, page: str, target: str) -> str:
         """A relative link from the page at key ``page`` to the object or page at key ``target``."""
@@ -172,27 +215,8 @@ class Site:
             "css": self._href(key, assets["site.css"]),
             "script": self._href(key, assets["player.js"]),
             "csp": CONTENT_SECURITY_POLICY,
+            "generator": GENERATOR,
         }
-
-    def _show_page(
-        self, newest: Sequence[PublishedEpisode], links: SiteLinks, assets: dict[str, str], show_url: str
-    ) -> SiteFile:
-        show = self.show
-        common = self._common(SHOW_PAGE, links, assets, show_url)
-        episodes = [self._summary(SHOW_PAGE, item) for item in newest[: show.site.latest]]
-        series = {
-            "@context": "https://schema.org",
-            "@type": "PodcastSeries",
-            "name": show.title,
-            "description": show.description,
-            "url": show_url,
-            "image": links.artwork.url,
-            "webFeed": links.feed_url,
-            "author": {"@type": "Organization", "name": show.author},
-            "inLanguage": show.language,
-        }
-        data = self._render("show.html", SHOW_PAGE, **common, episodes=episodes, json_ld=_json_ld(series))
-        return SiteFile(SHOW_PAGE, data)
 
     def _summary(self, key: str, item: PublishedEpisode) -> dict[str, Any]:
         episode = item.episode
@@ -230,7 +254,7 @@ class Site:
                 "paragraphs": _paragraphs(episode.summary),
                 "media": self._href(page, item.media.key),
                 "media_url": item.media.url,
-                "media_type": item.media.content_type,
+                "media_type": _web_type(item.media.content_type),
                 "media_size": _size_text(item.media.size),
                 "media_name": item.media.key.rsplit("/", 1)[-1],
                 "image": self._href(page, image.key),
@@ -245,6 +269,10 @@ class Site:
                 "poster_url": item.poster.url if item.poster else None,
                 "youtube": _youtube(video_id),
                 "embed_page": self._href(page, embed_key),
+                "seconds": round(item.duration, 3),
+                "total": _clock(item.duration),
+                "embed_width": EMBED_WIDTH,
+                "embed_height": EMBED_HEIGHT,
                 "episode_page": self._href(page, key),
             }
 
@@ -269,9 +297,15 @@ class Site:
             "html": snippet,
             "width": EMBED_WIDTH,
             "height": EMBED_HEIGHT,
-            "thumbnail_url": image.url,
             "cache_age": 3600,
         }
+        # The spec wants a thumbnail's size with it: the poster's (known), else the show's square artwork.
+        if item.poster is not None and item.poster_size:
+            oembed |= {"thumbnail_url": item.poster.url, "thumbnail_width": item.poster_size[0],
+                       "thumbnail_height": item.poster_size[1]}  # fmt: skip
+        elif links.artwork_side:
+            oembed |= {"thumbnail_url": links.artwork.url, "thumbnail_width": links.artwork_side,
+                       "thumbnail_height": links.artwork_side}  # fmt: skip
         files.append(SiteFile(oembed_key(episode.slug), json.dumps(oembed, indent=2, ensure_ascii=False).encode()))
         return files
 
@@ -281,6 +315,10 @@ class Site:
             if transcript.content_type.startswith("text/vtt"):
                 return self._href(page, transcript.key)
         return None
+
+
+def _asset_keys(assets: Sequence[SiteFile]) -> dict[str, str]:
+    return {name: asset.key for name, asset in zip(ASSETS, assets, strict=True)}
 
 
 def _asset(name: str) -> SiteFile:
@@ -319,7 +357,7 @@ def _episode_json_ld(
         "associatedMedia": {
             "@type": "MediaObject",
             "contentUrl": item.media.url,
-            "encodingFormat": item.media.content_type,
+            "encodingFormat": _web_type(item.media.content_type),
             "contentSize": str(item.media.size),
             "duration": _iso_duration(item.duration),
         },
@@ -339,6 +377,11 @@ def _episode_json_ld(
             "thumbnailUrl": item.poster.url if item.poster else f"https://i.ytimg.com/vi/{video_id}/hqdefault.jpg",
         }
     return document
+
+
+def _web_type(content_type: str) -> str:
+    """The media type browsers and social sites know: Apple's ``audio/x-m4a`` is ``audio/mp4`` on the web."""
+    return "audio/mp4" if content_type == "audio/x-m4a" else content_type
 
 
 def _youtube(video_id: str | None) -> dict[str, str] | None:

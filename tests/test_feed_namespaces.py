@@ -87,7 +87,7 @@ def test_real_clients_read_the_extras(show_dir, out_dir, run_cli) -> None:
     assert entry.media_thumbnail[0]["url"].endswith("/Qm9V8kT3xNw/maxresdefault.jpg")
     gpodder = podcastparser.parse(BASE + "feed.xml", (out_dir / "feed.xml").open("rb"))
     assert {e["number"] for e in gpodder["episodes"]} == {150, 151}
-    assert gpodder["episodes"][0]["link"] == BASE + "episodes/151-brexit-withdrawal-agreement/"  # the episode page
+    assert gpodder["episodes"][0]["link"] == BASE + "episodes/151-brexit-withdrawal-agreement/index.html"
 
 
 @pytest.mark.parametrize(
@@ -214,11 +214,10 @@ def test_transcript_video_soundbites_guests_license_and_txt(show_dir, out_dir, r
     import base64
     import hashlib
 
-    folder = show_dir / "151-brexit-withdrawal-agreement"
-    (folder / "captions.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:05.000\nWelcome to News in Review.\n")
+    folder = show_dir / "151-brexit-withdrawal-agreement"  # its transcript, captions.vtt, is in the example
     episode_file = folder / "episode.toml"
     extra = (
-        'transcript = "captions.vtt"\nvideo = "recording.mp4"\n'
+        'video = "recording.mp4"\n'
         'soundbites = [{ start = "00:08", duration = 11.5, title = "The resignations" }]\n'
         'guests = [{ name = "Jane Doe", role = "Guest", href = "https://janedoe.example/" }]\n'
     )

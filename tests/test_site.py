@@ -22,12 +22,6 @@ SLUG = "151-brexit-withdrawal-agreement"
 
 @pytest.fixture
 def published(show_dir, out_dir, run_cli) -> Path:
-    (show_dir / SLUG / "captions.vtt").write_text(
-        "WEBVTT\n\n00:00.000 --> 00:04.000\nWelcome to News in Review.\n\n00:08.000 --> 00:12.000\nThe resignations.\n"
-    )
-    episode_file = show_dir / SLUG / "episode.toml"
-    with_transcript = 'recording = "recording.mp4"\ntranscript = "captions.vtt"\n'
-    episode_file.write_text(episode_file.read_text().replace('recording = "recording.mp4"\n', with_transcript))
     result = run_cli("publish", "episodes", "--out", "public")
     assert result.exit_code == 0, result.output
     return out_dir
@@ -89,23 +83,25 @@ def test_the_episode_page_plays_the_enclosure_with_chapters_video_notes_and_tran
     notes = document.xpath("//section[@class='notes']")[0].text_content()
     assert "Withdrawal Agreement and Political Declaration" in notes
     cues = document.xpath("//details[@class='transcript']//li")
-    assert [c.text_content().split(None, 1) for c in cues] == [["0:00", "Welcome to News in Review."],
-                                                              ["0:08", "The resignations."]]  # fmt: skip
+    assert [c.text_content().split(None, 1)[0] for c in cues] == ["0:00", "0:08", "0:19", "0:25", "0:35"]
+    assert cues[2].text_content().endswith("Conservative MPs are sending in letters of no confidence.")
     download = document.xpath("//a[@download and contains(@class, 'button')]")[0]
     assert BASE + resolve(key, download.get("href")) == enclosure
-    assert feed_item(published, "151").findtext("link") == f"{BASE}episodes/{SLUG}/"  # the feed links the page
+    assert (
+        feed_item(published, "151").findtext("link") == f"{BASE}episodes/{SLUG}/index.html"
+    )  # the feed links the page
 
 
 def test_discovery_metadata_oembed_open_graph_and_json_ld(published) -> None:
     key = f"episodes/{SLUG}/index.html"
     document = page(published, key)
     enclosure = feed_item(published, "151").find("enclosure")
-    assert document.xpath("//link[@rel='canonical']/@href") == [f"{BASE}episodes/{SLUG}/"]
+    assert document.xpath("//link[@rel='canonical']/@href") == [f"{BASE}episodes/{SLUG}/index.html"]
     assert meta(document, "og:audio") == enclosure.get("url")
     assert meta(document, "og:audio:type") == "audio/mpeg"
     assert meta(document, "og:video") == "https://www.youtube-nocookie.com/embed/Qm9V8kT3xNw"
     assert meta(document, "og:image").startswith(BASE) and meta(document, "twitter:card") == "player"
-    assert meta(document, "twitter:player") == f"{BASE}episodes/{SLUG}/embed/"
+    assert meta(document, "twitter:player") == f"{BASE}episodes/{SLUG}/embed/index.html"
 
     (link,) = document.xpath("//link[@rel='alternate'][@type='application/json+oembed']")
     assert link.get("href") == f"{BASE}episodes/{SLUG}/oembed.json"
@@ -113,8 +109,10 @@ def test_discovery_metadata_oembed_open_graph_and_json_ld(published) -> None:
     assert oembed["version"] == "1.0" and oembed["type"] == "rich"
     assert {"html", "width", "height", "title", "author_name", "provider_name", "thumbnail_url"} <= oembed.keys()
     assert isinstance(oembed["width"], int) and isinstance(oembed["height"], int)
+    assert oembed["thumbnail_url"] == f"{BASE}{next((published / 'artwork').iterdir()).relative_to(published)}"
+    assert oembed["thumbnail_width"] == oembed["thumbnail_height"] == 1400  # the spec wants the size with it
     frame = html.fromstring(oembed["html"])
-    assert frame.tag == "iframe" and frame.get("src") == f"{BASE}episodes/{SLUG}/embed/"
+    assert frame.tag == "iframe" and frame.get("src") == f"{BASE}episodes/{SLUG}/embed/index.html"
     assert (published / f"episodes/{SLUG}/embed/index.html").is_file()
 
     ld = json.loads(document.xpath("//script[@type='application/ld+json']/text()")[0])
@@ -151,7 +149,7 @@ def test_embed_prints_the_snippet_the_oembed_document_hands_out(published, run_c
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout)
     oembed = json.loads((published / printed["oembed"].removeprefix(BASE)).read_text())
-    assert printed["iframe"] == oembed["html"] and printed["page"] == f"{BASE}episodes/{SLUG}/"
+    assert printed["iframe"] == oembed["html"] and printed["page"] == f"{BASE}episodes/{SLUG}/index.html"
     result = run_cli("embed", "no-such-episode", "--show", "episodes")
     assert result.exit_code == 2 and "no episode 'no-such-episode'" in result.stderr
 
@@ -167,20 +165,20 @@ def test_republishing_rewrites_no_page_and_prune_keeps_them(published, run_cli) 
     assert (published / f"episodes/{SLUG}/oembed.json").is_file()
 
 
-def test_a_show_can_replace_a_template_and_use_plain_file_links(show_dir, out_dir, run_cli) -> None:
+def test_a_show_can_replace_a_template_and_use_folder_links(show_dir, out_dir, run_cli) -> None:
     templates = show_dir / "templates"
     templates.mkdir()
     (templates / "episode.html").write_text(
         '{% extends "base.html" %}{% block main %}<h1 class="custom">{{ title }}</h1>{{ notes }}{% endblock %}'
     )
     show_file = show_dir / "show.toml"
-    show_file.write_text(show_file.read_text() + '\n[site]\ntemplates = "templates"\nclean_urls = false\n')
+    show_file.write_text(show_file.read_text() + '\n[site]\ntemplates = "templates"\nclean_urls = true\n')
     assert run_cli("publish", "episodes", "--out", "public").exit_code == 0
     document = page(out_dir, f"episodes/{SLUG}/index.html")
     assert document.xpath("//h1[@class='custom']/text()")[0].startswith("Brexit Withdrawal Agreement")
     show_page = page(out_dir, "index.html")
-    assert show_page.xpath("//ol[@class='episode-list']//a/@href")[0] == f"episodes/{SLUG}/index.html"
-    assert feed_item(out_dir, "151").findtext("link") == f"{BASE}episodes/{SLUG}/index.html"
+    assert show_page.xpath("//ol[@class='episode-list']//a/@href")[0] == f"episodes/{SLUG}/"
+    assert feed_item(out_dir, "151").findtext("link") == f"{BASE}episodes/{SLUG}/"  # for hosts with index pages
 
 
 def test_a_broken_template_stops_the_publish_before_any_work(show_dir, out_dir, run_cli) -> None:
@@ -228,3 +226,42 @@ def test_notes_html_is_sanitized_again_before_it_reaches_a_page(show_dir) -> Non
     assert not notes.xpath(".//script | .//iframe | .//style | .//img | .//*[@onerror] | .//*[@onclick]")
     assert all(not href.startswith("javascript:") for href in document.xpath("//a/@href"))
     assert "__pwned" not in text  # script bodies are dropped with their elements, not left as text
+
+
+def test_the_show_page_lists_every_published_episode_and_keeps_off_a_foreign_site(show_dir, out_dir, run_cli) -> None:
+    assert run_cli("publish", "episodes", "--out", "public").exit_code == 0
+    import shutil
+
+    shutil.rmtree(show_dir / "150-midterms")  # a later publish from a folder that holds only episode 151
+    assert run_cli("publish", "episodes", "--out", "public").exit_code == 0
+    titles = [a.text_content() for a in page(out_dir, "index.html").xpath("//ol[@class='episode-list']//h3/a")]
+    assert [t.split(".")[0] for t in titles] == ["151", "150"]  # as the feed does, it lists both
+
+    (out_dir / "index.html").write_text("<!doctype html><title>Our newsroom</title>")
+    before = {path: path.stat().st_mtime_ns for path in out_dir.rglob("*") if path.is_file()}
+    result = run_cli("publish", "episodes", "--out", "public")
+    assert result.exit_code != 0
+    assert result.stderr.strip() == (
+        f"error: {BASE}index.html: index.html there was not written by mediapub; move it, or set [site] enabled = false"
+    )
+    assert {path: path.stat().st_mtime_ns for path in out_dir.rglob("*") if path.is_file()} == before
+
+
+def test_hostile_titles_and_chapters_are_text_on_the_pages(show_dir, out_dir, run_cli) -> None:
+    episode_file = show_dir / SLUG / "episode.toml"
+    hostile = "</script><img src=x onerror=alert(1)>{{ 7*7 }}"
+    text = (
+        episode_file.read_text()
+        .replace('title = "Brexit Withdrawal Agreement may lead to Theresa May\'s downfall"', f"title = '{hostile}'")
+        .replace('title = "Letters of no confidence"', f"title = '{hostile}'")
+    )
+    episode_file.write_text(text)
+    assert run_cli("publish", "episodes", "--out", "public").exit_code == 0
+    for key in (f"episodes/{SLUG}/index.html", f"episodes/{SLUG}/embed/index.html", "index.html"):
+        document = page(out_dir, key)
+        assert not document.xpath("//img[@onerror]") and not document.xpath("//*[@onerror]")
+        assert hostile in document.text_content() or key == "index.html"
+    ld = page(out_dir, f"episodes/{SLUG}/index.html").xpath("//script[@type='application/ld+json']/text()")[0]
+    assert json.loads(ld)["name"] == hostile and "</script>" not in ld
+    oembed = json.loads((out_dir / f"episodes/{SLUG}/oembed.json").read_text())
+    assert html.fromstring(oembed["html"]).get("title").endswith(hostile)  # an attribute value, not markup

@@ -39,6 +39,20 @@
     });
   }
 
+  // Browsers show no captions for audio: the captions track's current line goes into a live region.
+  function showCaptions(audio) {
+    var line = document.querySelector("[data-caption]");
+    var track = audio.querySelector("track");
+    if (!line || !track || !track.track) return;
+    track.track.mode = "hidden";
+    track.track.addEventListener("cuechange", function () {
+      var cues = track.track.activeCues;
+      var text = cues && cues.length ? cues[cues.length - 1].text.replace(/<[^>]*>/g, "") : "";
+      line.textContent = text;
+      line.hidden = !text;
+    });
+  }
+
   // The YouTube player is a link until clicked: no request to YouTube before the listener asks.
   function youtubeOnClick() {
     document.querySelectorAll("a[data-youtube]").forEach(function (link) {
@@ -72,7 +86,9 @@
       play.setAttribute("aria-label", playing ? "Pause" : "Play");
       if (isFinite(audio.duration)) bar.max = audio.duration;
       bar.value = audio.currentTime;
-      time.textContent = clock(audio.currentTime) + (isFinite(audio.duration) ? " / " + clock(audio.duration) : "");
+      var total = isFinite(audio.duration) ? clock(audio.duration) : clock(parseFloat(bar.max));
+      time.textContent = clock(audio.currentTime) + " / " + total;
+      bar.setAttribute("aria-valuetext", clock(audio.currentTime) + " of " + total);
       if (menu) {
         var options = menu.options, chosen = 0;
         for (var i = 0; i < options.length; i++) if (parseFloat(options[i].value) <= audio.currentTime + 0.05) chosen = i;
@@ -84,7 +100,9 @@
     });
     bar.addEventListener("input", function () { audio.currentTime = parseFloat(bar.value); });
     speed.addEventListener("change", function () { audio.playbackRate = parseFloat(speed.value); });
-    if (menu) menu.addEventListener("change", function () { seek(audio, parseFloat(menu.value)); });
+    // Choosing a chapter moves the playhead; it starts playback only if the episode was playing already
+    // (arrowing through the menu must not start it).
+    if (menu) menu.addEventListener("change", function () { audio.currentTime = parseFloat(menu.value); show(); });
     ["play", "pause", "timeupdate", "durationchange", "loadedmetadata", "ended"].forEach(function (name) {
       audio.addEventListener(name, show);
     });
@@ -96,6 +114,7 @@
     youtubeOnClick();
     if (!audio) return;
     linkTimes(audio);
+    showCaptions(audio);
     var embed = document.querySelector("[data-embed]");
     if (embed) embedControls(embed, audio);
   }
