@@ -51,6 +51,8 @@ def artwork_problem(path: Path) -> str | None:
 EMBEDDED_SIDE, EMBEDDED_MAX_BYTES = 600, 200_000
 #: A chapter's picture inside the file is smaller still.
 CHAPTER_SIDE = 300
+#: The artwork on web pages (at most 240 CSS pixels, so 480 for sharp screens) and in the embedded player.
+THUMBNAIL_SIDE, THUMBNAIL_MAX_BYTES = 480, 80_000
 
 
 def feed_artwork(path: Path) -> tuple[bytes, str]:

@@ -190,8 +190,9 @@ def _publish(source: ShowSource, context: PublishContext, work: Path) -> Publish
     for document in feed_documents(show, list(own.values()), links, feed_key=feed_key, public_url=storage.public_url,
                                    podcast_guid=podcast_guid, generator=generator):  # fmt: skip
         _check_feed(document.data, context.reporter, quiet=True)
+    thumbnail = _put(storage, _thumbnail(show.artwork)) if pages is not None else None
     site_links = SiteLinks(feed_url=feed_url, artwork=artwork, public_url=storage.public_url,
-                           artwork_side=links.artwork_side)  # fmt: skip
+                           artwork_side=links.artwork_side, thumbnail=thumbnail)  # fmt: skip
     site_objects = _write_site(pages, published, site_links, storage)
     item_objects = [storage.put(key, item.document, cache_control=SHORT_LIVED) for key, item in own.items()]
     records = {item.episode.slug: _record(item) for item in published}
@@ -206,7 +207,16 @@ def _publish(source: ShowSource, context: PublishContext, work: Path) -> Publish
             f'first publish here: pin this show\'s identity by adding guid = "{podcast_guid}" to show.toml, '
             "so episode GUIDs stay the same if the show moves"
         )
-    objects = (artwork, *_episode_objects(published), *site_objects, *item_objects, manifest_object, *archives, feed)
+    objects = (
+        artwork,
+        *([thumbnail] if thumbnail else []),
+        *_episode_objects(published),
+        *site_objects,
+        *item_objects,
+        manifest_object,
+        *archives,
+        feed,
+    )
     for stored in objects:
         log.info("%s %s (%d bytes)", "stored" if stored.written else "unchanged", stored.key, stored.size)
     return PublishResult(episodes=tuple(published), objects=objects, feed=feed)
@@ -570,6 +580,11 @@ def _artwork(path: Path) -> _Pending:
     """Artwork as the feed links it (converted only if it has to be), under a key naming its content."""
     data, suffix = images.feed_artwork(path)
     return _Pending(_content_key("artwork", "cover", suffix, sha256_of(data)), data)
+
+
+def _thumbnail(path: Path) -> _Pending:
+    data = images.embedded_cover(path, images.THUMBNAIL_SIDE, images.THUMBNAIL_MAX_BYTES)
+    return _Pending(_content_key("artwork", "thumb", ".jpg", sha256_of(data)), data)
 
 
 @overload

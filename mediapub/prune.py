@@ -24,7 +24,7 @@ from .storage import Storage
 #: Only these kinds of files are ever pruned: what feeds point at, and may be superseded.
 PRUNABLE_FOLDERS = ("episodes/", "artwork/")
 KEPT_SUFFIXES = (".md",)
-KEPT_PREFIXES = ("loudness-",)
+KEPT_PREFIXES = ("loudness-", "thumb-")  # plots, and the artwork the pages show
 #: The episodes' web pages and oEmbed documents: rewritten by every publish, never superseded.
 KEPT_NAMES = ("index.html", "oembed.json")
 

@@ -76,6 +76,8 @@ class SiteLinks:
     public_url: Callable[[str], str]
     #: The artwork's side in pixels (it is square), for the oEmbed thumbnail.
     artwork_side: int | None = None
+    #: A small JPEG of the artwork for covers, icons and the embed: pages need 240 px, not 3000.
+    thumbnail: StoredObject | None = None
 
 
 def episode_page_key(slug: str) -> str:
@@ -205,7 +207,7 @@ class Site:
                 "url": show_url,
                 "home": self._href(key, SHOW_PAGE),
                 "feed_url": links.feed_url,
-                "artwork": self._href(key, links.artwork.key),
+                "artwork": self._href(key, (links.thumbnail or links.artwork).key),
                 "artwork_url": links.artwork.url,
                 "funding": [{"url": str(f.url), "text": f.text} for f in show.funding],
                 "subscribe": [{"url": str(s.url), "name": s.label, "platform": s.platform} for s in show.subscribe],
@@ -257,7 +259,7 @@ class Site:
                 "media_type": _web_type(item.media.content_type),
                 "media_size": _size_text(item.media.size),
                 "media_name": item.media.key.rsplit("/", 1)[-1],
-                "image": self._href(page, image.key),
+                "image": self._href(page, (item.image or links.thumbnail or links.artwork).key),
                 "image_url": image.url,
                 "chapters": _chapters(item.chapter_marks),
                 "captions": self._captions(page, item),

@@ -335,8 +335,8 @@ def test_the_terminal_summary_names_every_episode_and_file(show_dir, out_dir, ru
     assert [line.split()[0] for line in first.splitlines() if line[:1].isdigit()] == ["150", "151", "2"]
     assert first.count("LUFS") == 2 and first.count("dBTP") == 2  # each episode's mastered loudness
     assert "wrote feed.xml" in first
-    assert "2 episodes; 22 files written, 0 unchanged" in first  # 13 of media, transcript and feed; 9 of pages
-    assert "2 episodes; 0 files written, 22 unchanged" in _publish(run_cli).stdout
+    assert "2 episodes; 23 files written, 0 unchanged" in first  # 13 of media, transcript and feed; 10 of pages
+    assert "2 episodes; 0 files written, 23 unchanged" in _publish(run_cli).stdout
 
 
 def test_prune_deletes_only_what_no_feed_refers_to(show_dir, out_dir, run_cli) -> None:

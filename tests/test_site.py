@@ -109,7 +109,7 @@ def test_discovery_metadata_oembed_open_graph_and_json_ld(published) -> None:
     assert oembed["version"] == "1.0" and oembed["type"] == "rich"
     assert {"html", "width", "height", "title", "author_name", "provider_name", "thumbnail_url"} <= oembed.keys()
     assert isinstance(oembed["width"], int) and isinstance(oembed["height"], int)
-    assert oembed["thumbnail_url"] == f"{BASE}{next((published / 'artwork').iterdir()).relative_to(published)}"
+    assert oembed["thumbnail_url"] == f"{BASE}{next((published / 'artwork').glob('cover-*')).relative_to(published)}"
     assert oembed["thumbnail_width"] == oembed["thumbnail_height"] == 1400  # the spec wants the size with it
     frame = html.fromstring(oembed["html"])
     assert frame.tag == "iframe" and frame.get("src") == f"{BASE}episodes/{SLUG}/embed/index.html"
@@ -132,6 +132,8 @@ def test_discovery_metadata_oembed_open_graph_and_json_ld(published) -> None:
 def test_the_embed_player_has_its_controls_and_a_way_back(published) -> None:
     key = f"episodes/{SLUG}/embed/index.html"
     document = page(published, key)
+    cover = published / resolve(key, document.xpath("//img[@class='cover']/@src")[0])
+    assert cover.name.startswith("thumb-") and cover.stat().st_size < 80_000  # not the 1400 px artwork
     audio = document.xpath("//audio")[0]
     assert BASE + resolve(key, audio.get("src")) == feed_item(published, "151").find("enclosure").get("url")
     assert audio.get("controls") is not None  # the browser's own controls until the script replaces them
