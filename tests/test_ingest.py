@@ -310,3 +310,19 @@ def test_a_taken_number_and_a_password_in_the_url_are_refused_cleanly(show_dir, 
     result = run_cli("ingest", secret, "--show", "episodes")
     assert result.exit_code != 0 and "hunter2" not in result.output and "HTTP 404" in result.stderr
     assert folders(show_dir) == before and site.count("talk.mp4") == 0
+
+
+def test_an_update_that_would_leave_a_broken_episode_puts_everything_back(show_dir, site, run_cli) -> None:
+    ingest(run_cli, site.url("index.html"))
+    folder = show_dir / "152-the-budget"
+    episode_file = folder / "episode.toml"
+    episode_file.write_text(episode_file.read_text() + 'artwork = "missing.png"\n')  # broken by hand since
+    (site.root / "talk.vtt").write_text(CAPTIONS.replace("Welcome", "Hello"))
+    before = {path.name: path.read_bytes() for path in folder.iterdir()}
+    result = run_cli("ingest", site.url("index.html"), "--show", "episodes")
+    assert result.exit_code != 0
+    assert result.stderr.strip().splitlines() == [
+        f"error: {Path('episodes/152-the-budget/episode.toml')}: artwork: file not found: "
+        f"{Path('episodes/152-the-budget/missing.png')}"
+    ]
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == before  # captions and file as they were
