@@ -215,7 +215,11 @@ def publish_command(
 @click.argument("url")
 @_show_option
 @click.option("--slug", help='The episode folder\'s name (default "<number>-<words of the title>").')
-@click.option("--number", type=click.IntRange(min=0), help="The episode number (default: one more than the last).")
+@click.option(
+    "--number",
+    type=click.IntRange(min=0),
+    help="The episode number (default: the title's, if free, else one more than the last).",
+)
 @click.option("--video", is_flag=True, help="Keep the video (MP4) too and publish it as the episode's video version.")
 @click.option("--language", help="Captions language (default: the show's language).")
 @click.option("--redownload", is_flag=True, help="Download the recording again even if an earlier ingest has it.")
