@@ -221,3 +221,21 @@ def test_hostile_notes_run_no_script(browser, show_dir, tmp_path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_kind_of_page_passes_axe_in_light_and_dark(browser, site, scheme) -> None:
+    """axe-core (Deque's accessibility engine, bundled in axe-playwright-python): labels, names, landmarks,
+    headings, and text contrast in both colour schemes."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    context = browser.new_context(color_scheme=scheme)
+    for path in ("index.html", f"episodes/{SLUG}/index.html", f"episodes/{SLUG}/embed/index.html",
+                 "episodes/150-midterms/index.html"):  # fmt: skip
+        page = context.new_page()
+        page.goto(site + path)
+        page.wait_for_load_state("networkidle")
+        violations = axe.run(page).response["violations"]
+        assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == [], path
+    context.close()

@@ -142,7 +142,7 @@ def test_the_embed_player_has_its_controls_and_a_way_back(published) -> None:
     assert len(document.xpath("//select[@data-speed]/option")) == 6
     assert [o.text.split(" ", 1)[1] for o in document.xpath("//select[@data-chapters]/option")][:2] == [
         "Introduction", "The draft Withdrawal Agreement and the Cabinet resignations"]  # fmt: skip
-    back = document.xpath("//p[@class='episode-title']/a")[0]
+    back = document.xpath("//h1[@class='episode-title']/a")[0]
     assert resolve(key, back.get("href")) == f"episodes/{SLUG}/index.html" and back.get("target") == "_blank"
 
 
