@@ -25,7 +25,7 @@ from .storage import Storage
 PRUNABLE_FOLDERS = ("episodes/", "artwork/")
 KEPT_SUFFIXES = (".md",)
 KEPT_PREFIXES = ("loudness-", "thumb-")  # plots, and the artwork the pages show
-#: The episodes' web pages and oEmbed documents: rewritten by every publish, never superseded.
+#: The episodes' web pages and oEmbed documents: kept while the feed links the episode's page.
 KEPT_NAMES = ("index.html", "oembed.json")
 
 
@@ -64,13 +64,15 @@ def plan_prune(storage: Storage, documents: Iterable[str], *, grace_seconds: flo
                 url[len(base) :] for url in re.findall(r'"(https?://[^"]+)"', data.decode()) if url.startswith(base)
             }
     candidates = [key for folder in PRUNABLE_FOLDERS for key in storage.list(folder)]
+    # An episode's pages stay while the feed links its page; a renamed episode's old pages go with its old media.
+    paged = {_episode_folder(key) for key in referenced if key.endswith(("/index.html", "/"))}
     unreferenced = tuple(
         key
         for key in candidates
         if key not in referenced
         and not key.endswith(KEPT_SUFFIXES)
         and not key.rsplit("/", 1)[-1].startswith(KEPT_PREFIXES)
-        and key.rsplit("/", 1)[-1] not in KEPT_NAMES
+        and not (key.rsplit("/", 1)[-1] in KEPT_NAMES and _episode_folder(key) in paged)
     )
     if grace_seconds > 0:
         now = time.time()
@@ -80,6 +82,11 @@ def plan_prune(storage: Storage, documents: Iterable[str], *, grace_seconds: flo
         unreferenced=unreferenced,
         foreign=tuple(url.decode(errors="replace") for url in foreign),
     )
+
+
+def _episode_folder(key: str) -> str:
+    """``episodes/<slug>/`` for any key inside an episode's folder (its embed page included)."""
+    return "/".join(key.split("/")[:2]) + "/"
 
 
 def _keys_in(document: bytes, base: str) -> set[str]:

@@ -34,7 +34,21 @@ from .storage.base import content_type_for
 log = logging.getLogger("mediapub.serve")
 
 #: Sent with every answer: previews are never cached, and web players on any origin may read them.
-_ALWAYS = {"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
+_ALWAYS = {
+    "Cache-Control": "no-cache",
+    "Access-Control-Allow-Origin": "*",
+    # What a web player on another origin needs to read to seek and to revalidate, as a bucket's CORS rule gives.
+    "Access-Control-Expose-Headers": "Content-Range, Content-Length, Accept-Ranges, ETag, Last-Modified",
+    "X-Content-Type-Options": "nosniff",
+}
+#: The answer to a CORS preflight: the reads a player on another origin makes (ranges, conditional requests).
+_PREFLIGHT = {
+    "Allow": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Methods": "GET, HEAD",
+    "Access-Control-Allow-Headers": "Range, If-None-Match, If-Modified-Since, If-Range",
+    "Access-Control-Max-Age": "3600",
+    "Content-Length": "0",
+}
 #: More parts than any player asks for is a client probing: the Range header is ignored (RFC 9110 §14.2).
 _MAX_RANGES = 64
 _CRLF = "\r\n"
@@ -173,13 +187,17 @@ class _PreviewHandler(BaseHTTPRequestHandler):
             log.debug("%s disconnected: %s", self.address_string(), error)  # players abort on every seek
 
     def parse_request(self) -> bool:
-        """Refuse every method but GET and HEAD, even ones never heard of, as a read-only bucket does."""
+        """Refuse every method but GET and HEAD (and CORS preflights), even ones never heard of, as a read-only
+        bucket does."""
         if not super().parse_request():
             return False
         if self.command in ("GET", "HEAD"):
             return True
+        if self.command == "OPTIONS":  # a browser asking first, for a cross-origin range or conditional read
+            self._start(HTTPStatus.NO_CONTENT, _PREFLIGHT)
+            return False
         self.close_connection = True  # its body, if any, is unread
-        self._send_text(HTTPStatus.METHOD_NOT_ALLOWED, {"Allow": "GET, HEAD"})
+        self._send_text(HTTPStatus.METHOD_NOT_ALLOWED, {"Allow": "GET, HEAD, OPTIONS"})
         return False
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:

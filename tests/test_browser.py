@@ -178,6 +178,14 @@ def test_the_embed_player_works_inside_a_third_party_page(browser, site, tmp_pat
         assert frame.get_by_label("Seek").get_attribute("aria-valuetext") == "0:05 of 0:41"
         background = embed.evaluate("getComputedStyle(document.querySelector('.embed-player')).backgroundColor")
         assert background == "rgb(28, 30, 34)"  # the dark card, following the reader's system setting
+        # A web player on the newsroom's own origin may read the media by ranges, revalidating as it goes
+        # (If-None-Match is not a "simple" header: the browser sends a CORS preflight first).
+        enclosure = embed.evaluate("document.getElementById('audio').currentSrc")
+        read = """async url => {
+            const r = await fetch(url, {headers: {Range: 'bytes=0-9', 'If-None-Match': '"old"'}});
+            return [r.status, r.headers.get('content-range'), (await r.arrayBuffer()).byteLength]; }"""
+        ranged = page.evaluate(read, enclosure)
+        assert ranged[0] == 206 and ranged[1].startswith("bytes 0-9/") and ranged[2] == 10
         back = frame.get_by_role("link", name="Show notes and more episodes")
         assert back.get_attribute("target") == "_blank"
         back_to = embed.evaluate("new URL(document.querySelector('.more a').href).href")

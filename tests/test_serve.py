@@ -88,12 +88,26 @@ def test_get_and_head_send_the_same_headers(server: ThreadingHTTPServer) -> None
     assert head.getheader("Content-Length") == str(len(body))
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "PROPFIND", "BREW"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "PROPFIND", "BREW"])
 def test_other_methods_are_refused_with_allow(server: ThreadingHTTPServer, site: Path, method: str) -> None:
     response, body = fetch(server, "/feed.xml", method=method)
     assert response.status == 405
-    assert response.getheader("Allow") == "GET, HEAD"
+    assert response.getheader("Allow") == "GET, HEAD, OPTIONS"
     assert body.startswith(b"405") and (site / "feed.xml").exists()
+
+
+def test_a_cors_preflight_allows_cross_origin_ranges_and_revalidation(server: ThreadingHTTPServer) -> None:
+    headers = {"Origin": "https://newsroom.example", "Access-Control-Request-Method": "GET",
+               "Access-Control-Request-Headers": "range, if-none-match"}  # fmt: skip
+    response, body = fetch(server, "/feed.xml", method="OPTIONS", headers=headers)
+    assert response.status == 204 and body == b""
+    assert response.getheader("Access-Control-Allow-Origin") == "*"
+    assert "GET" in response.getheader("Access-Control-Allow-Methods")
+    allowed = {name.strip().lower() for name in response.getheader("Access-Control-Allow-Headers").split(",")}
+    assert {"range", "if-none-match"} <= allowed
+    response, _ = fetch(server, "/feed.xml", headers={"Range": "bytes=0-9"})
+    exposed = {name.strip() for name in response.getheader("Access-Control-Expose-Headers").split(",")}
+    assert {"Content-Range", "ETag"} <= exposed
 
 
 @pytest.mark.parametrize(

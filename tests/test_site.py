@@ -267,3 +267,20 @@ def test_hostile_titles_and_chapters_are_text_on_the_pages(show_dir, out_dir, ru
     assert json.loads(ld)["name"] == hostile and "</script>" not in ld
     oembed = json.loads((out_dir / f"episodes/{SLUG}/oembed.json").read_text())
     assert html.fromstring(oembed["html"]).get("title").endswith(hostile)  # an attribute value, not markup
+
+
+def test_prune_removes_the_pages_of_a_renamed_episode_with_its_old_media(show_dir, out_dir, run_cli) -> None:
+    assert run_cli("publish", "episodes", "--out", "public").exit_code == 0
+    (show_dir / "150-midterms").rename(show_dir / "150-midterms-2018")  # same GUID, new slug and keys
+    assert run_cli("publish", "episodes", "--out", "public").exit_code == 0
+    old = out_dir / "episodes" / "150-midterms"
+    assert (old / "index.html").is_file() and (old / "embed" / "index.html").is_file()
+    result = run_cli("prune", "episodes", "--out", "public", "--grace", "0")
+    assert result.exit_code == 0, result.output
+    assert not (old / "index.html").exists() and not (old / "embed" / "index.html").exists()
+    assert not (old / "oembed.json").exists() and not list(old.glob("*.mp3"))
+    new = out_dir / "episodes" / "150-midterms-2018"
+    assert (
+        (new / "index.html").is_file() and (new / "embed" / "index.html").is_file() and (new / "oembed.json").is_file()
+    )
+    assert (out_dir / f"episodes/{SLUG}/index.html").is_file()
