@@ -16,6 +16,7 @@ them in order around trafilatura.
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
@@ -70,17 +71,7 @@ def extract_article(html: str | bytes, url: str, *, declared_charset: str | None
     paragraphs, text_via = clean_paragraphs(_main_paragraphs(tree, url), facts.title)
     if sum(len(paragraph.split()) for paragraph in paragraphs) < MIN_ARTICLE_WORDS:
         raise ValueError("no article text found on the page")
-    return ExtractedArticle(
-        url=url,
-        canonical_url=facts.canonical_url,
-        title=facts.title,
-        site_name=facts.site_name,
-        authors=facts.authors,
-        published=facts.published,
-        image=facts.image,
-        text="\n\n".join(paragraphs),
-        via=via or text_via,
-    )
+    return ExtractedArticle(**asdict(facts), url=url, text="\n\n".join(paragraphs), via=via or text_via)
 
 
 def _parse(html: str) -> HtmlElement:

@@ -565,17 +565,26 @@ class MediaInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class ExtractedArticle:
-    """What one news page says, as the extractor read it: the article the URL points at, nothing else."""
+class PageFacts:
+    """What the page says about itself (head, JSON-LD, headline), read before any of it is cut away."""
 
-    #: The URL that was asked for (after redirects), and the page's own canonical URL when it gives one.
-    url: str
     canonical_url: str | None
     title: str | None
     site_name: str | None
     authors: tuple[str, ...]
     published: dt.date | None
     image: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedArticle(PageFacts):
+    """What one news page says, as the extractor read it: the article the URL points at, nothing else.
+
+    ``canonical_url`` is the page's own, when it gives one.
+    """
+
+    #: The URL that was asked for (after redirects).
+    url: str
     #: The main text, paragraphs separated by blank lines; no navigation, teasers or appeals.
     text: str
     #: The outlet a "Via <outlet>" credit names, kept as the source rather than as body text.

@@ -11,10 +11,11 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
+
+from .model import PageFacts
 
 ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
@@ -31,18 +32,6 @@ DATE_META = (
 
 # Separators between a headline and the site's name in <title>: "Headline | Site", "Site - Headline".
 TITLE_SEPARATOR = re.compile(r"\s+[|\-–—:·»]\s+")
-
-
-@dataclass(frozen=True, slots=True)
-class PageFacts:
-    """What the page says about itself (head, JSON-LD, headline), read before any of it is cut away."""
-
-    canonical_url: str | None
-    title: str | None
-    site_name: str | None
-    authors: tuple[str, ...]
-    published: dt.date | None
-    image: str | None
 
 
 def read_page_facts(tree: HtmlElement, url: str) -> PageFacts:
