@@ -32,6 +32,12 @@ class Cue:
     end: str
     lines: tuple[str, ...]
 
+    @property
+    def seconds(self) -> float:
+        """When the cue starts, in seconds ("00:01:02.500" and SRT's "00:01:02,500" alike)."""
+        parts = self.start.replace(",", ".").split(":")
+        return sum(float(part) * 60**power for power, part in enumerate(reversed(parts)))
+
 
 @dataclass(frozen=True, slots=True)
 class Transcript:

@@ -71,9 +71,7 @@ def feed_artwork(path: Path) -> tuple[bytes, str]:
 
 def embedded_cover(path: Path, side: int = EMBEDDED_SIDE, max_bytes: int = EMBEDDED_MAX_BYTES) -> bytes:
     """A JPEG at most ``side`` pixels a side for the audio file's own tags, under ``max_bytes``."""
-    with Image.open(path) as image:
-        small = _rgb(image)
-    small.thumbnail((side, side), Image.Resampling.LANCZOS)  # square artwork stays square; others keep their shape
+    small = _shrunk(path, side)  # square artwork stays square; others keep their shape
     for quality in (88, 80, 72, 64, 56, 48, 40):
         data = _jpeg(small, quality=quality)
         if len(data) <= max_bytes:
@@ -87,12 +85,18 @@ def poster_jpeg(data: bytes, *, max_width: int = POSTER_MAX_WIDTH) -> bytes:
     Raises ValueError for data that is not a picture.
     """
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            picture = _rgb(image)
+        picture = _shrunk(io.BytesIO(data), max_width)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ValueError(f"not an image Pillow can read ({exc.__class__.__name__})") from None
-    picture.thumbnail((max_width, max_width), Image.Resampling.LANCZOS)
     return _jpeg(picture, quality=85)
+
+
+def _shrunk(source: Path | io.BytesIO, side: int) -> Image.Image:
+    """The picture in plain RGB, scaled down (never up) to fit ``side`` by ``side``."""
+    with Image.open(source) as image:
+        picture = _rgb(image)
+    picture.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return picture
 
 
 def image_problem(path: Path, *, formats: str = "use JPEG or PNG") -> str | None:

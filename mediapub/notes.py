@@ -9,7 +9,6 @@ set of tags reaches the feed and pages.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 
 import nh3
 
+from .display import clock, long_date
 from .html_safety import sanitize_html
 from .model import Article, ArticleNote, ChapterMark, Episode, ShowNotes
 from .summarize import combined_summary
@@ -64,9 +64,10 @@ class _Item:
     time: float | None
 
     def details(self) -> str:
-        parts = [part for part in (self.note.source, _date(self.note.published)) if part]
+        published = long_date(self.note.published) if self.note.published else None
+        parts = [part for part in (self.note.source, published) if part]
         if self.time is not None:
-            parts.append(f"at {_clock(self.time)}")
+            parts.append(f"at {clock(self.time)}")
         return "; ".join(parts)
 
     def html(self) -> str:
@@ -122,16 +123,6 @@ def _bytes(markup: str) -> int:
 
 def _unread(article: Article) -> ArticleNote:
     return ArticleNote(url=str(article.url), title=article.title or str(article.url))
-
-
-def _date(value: dt.date | None) -> str | None:
-    return f"{value.day} {value:%B %Y}" if value else None
-
-
-def _clock(seconds: float) -> str:
-    minutes, rest = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes}:{rest:02d}"
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -238,7 +238,9 @@ def _write_show_page(
     """The show page lists what the feed lists: every stored episode, whichever publish stored it."""
     if pages is None:
         return None
-    page = pages.show_page([listing(item) for item in items], links)
+    # Only the newest are listed, so only they are read back (a show of 10,000 episodes reads a dozen).
+    newest = sorted(items, key=lambda item: (item.date, item.number), reverse=True)[: pages.show.site.latest]
+    page = pages.show_page([listing(item) for item in newest], links)
     return storage.put(page.key, page.data, cache_control=SHORT_LIVED)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
+from .display import clock
 from .model import MasterReport
 
 #: Bump when the picture would come out differently: cached pictures are then drawn again.
@@ -39,7 +40,7 @@ def loudness_plot(report: MasterReport, title: str) -> bytes:
     for second in range(0, seconds + 1, step):
         x = x_for(second, seconds)
         draw.line([(x, TOP), (x, HEIGHT - BOTTOM)], fill=GRID_COLOUR)
-        draw.text((x, HEIGHT - BOTTOM + 6), _clock(second), fill=TEXT_COLOUR, font=font, anchor="mt")
+        draw.text((x, HEIGHT - BOTTOM + 6), clock(second), fill=TEXT_COLOUR, font=font, anchor="mt")
 
     target = y_for(report.target_loudness)
     for x in range(LEFT, WIDTH - RIGHT, 12):
@@ -82,9 +83,3 @@ def _tick_step(seconds: int) -> int:
         if seconds / step <= 12:
             return step
     return 7200
-
-
-def _clock(second: int) -> str:
-    hours, rest = divmod(second, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

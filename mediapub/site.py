@@ -21,7 +21,6 @@ run. Templates are Jinja2 with autoescaping; a show may replace any of them.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import html
 import json
@@ -30,7 +29,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -38,6 +36,7 @@ from markupsafe import Markup
 
 from . import captions
 from ._version import __version__
+from .display import clock, long_date
 from .errors import ConfigError, MediapubError
 from .html_safety import sanitize_html
 from .model import ChapterMark, EpisodeListing, PublishedEpisode, Show, StoredObject, youtube_video_id
@@ -126,6 +125,8 @@ class Site:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.assets = [_asset(name) for name in ASSETS]
+        self.asset_keys = {name: asset.key for name, asset in zip(ASSETS, self.assets, strict=True)}
         try:
             self.templates = {name: self.environment.get_template(name) for name in TEMPLATES}
         except jinja2.TemplateError as exc:
@@ -135,32 +136,19 @@ class Site:
 
     def build(self, published: Sequence[PublishedEpisode], links: SiteLinks) -> list[SiteFile]:
         """The pages of these episodes (page, embed player, oEmbed), and the stylesheet and script they share."""
-        assets = [_asset(name) for name in ASSETS]
-        files = list(assets)
+        files = list(self.assets)
         show_url = page_url(links.public_url, SHOW_PAGE, clean=self.clean)
         for item in published:
-            files += self._episode_files(item, links, _asset_keys(assets), show_url)
+            files += self._episode_files(item, links, show_url)
         return files
 
-    def show_page(self, listed: Sequence[EpisodeListing], links: SiteLinks) -> SiteFile:
-        """The show's page, listing the newest of ``listed`` (every episode the feed has, whoever published it)."""
+    def show_page(self, newest: Sequence[EpisodeListing], links: SiteLinks) -> SiteFile:
+        """The show's page, listing ``newest`` (the newest ``[site] latest`` episodes of the feed, in that order)."""
         show = self.show
         show_url = page_url(links.public_url, SHOW_PAGE, clean=self.clean)
-        common = self._common(SHOW_PAGE, links, _asset_keys([_asset(name) for name in ASSETS]), show_url)
-        newest = sorted(listed, key=lambda item: (item.date, item.number), reverse=True)[: show.site.latest]
+        common = self._common(SHOW_PAGE, links, show_url)
         base = links.public_url(SHOW_PAGE).removesuffix(SHOW_PAGE)
-        episodes = [
-            {
-                "number": item.number,
-                "title": item.title,
-                "date": _date_text(item.date),
-                "iso_date": item.date.isoformat(),
-                "duration": _duration_text(item.duration),
-                "teaser": _teaser(item.teaser),
-                "href": self._link_to(item.url, base),
-            }
-            for item in newest
-        ]  # fmt: skip
+        episodes = [_listed(item, self._link_to(item.url, base)) for item in newest]
         series = {
             "@context": "https://schema.org",
             "@type": "PodcastSeries",
@@ -195,7 +183,7 @@ class Site:
             relative = relative.removesuffix("index.html") or "./"
         return relative
 
-    def _common(self, key: str, links: SiteLinks, assets: dict[str, str], show_url: str) -> dict[str, Any]:
+    def _common(self, key: str, links: SiteLinks, show_url: str) -> dict[str, Any]:
         show = self.show
         return {
             "show": {
@@ -214,28 +202,13 @@ class Site:
                 "youtube_channel": str(show.youtube_channel) if show.youtube_channel else None,
                 "copyright": show.copyright,
             },
-            "css": self._href(key, assets["site.css"]),
-            "script": self._href(key, assets["player.js"]),
+            "css": self._href(key, self.asset_keys["site.css"]),
+            "script": self._href(key, self.asset_keys["player.js"]),
             "csp": CONTENT_SECURITY_POLICY,
             "generator": GENERATOR,
         }
 
-    def _summary(self, key: str, item: PublishedEpisode) -> dict[str, Any]:
-        episode = item.episode
-        return {
-            "number": episode.number,
-            "season": episode.season,
-            "title": episode.title,
-            "date": _date_text(episode.date),
-            "iso_date": episode.date.isoformat(),
-            "duration": _duration_text(item.duration),
-            "teaser": _teaser(episode.summary),
-            "href": self._href(key, episode_page_key(episode.slug)),
-        }
-
-    def _episode_files(
-        self, item: PublishedEpisode, links: SiteLinks, assets: dict[str, str], show_url: str
-    ) -> list[SiteFile]:
+    def _episode_files(self, item: PublishedEpisode, links: SiteLinks, show_url: str) -> list[SiteFile]:
         episode, show = item.episode, self.show
         key, embed_key = episode_page_key(episode.slug), embed_page_key(episode.slug)
         url = page_url(links.public_url, key, clean=self.clean)
@@ -244,11 +217,20 @@ class Site:
         image = item.image or links.artwork
         video_id = youtube_video_id(str(episode.youtube)) if episode.youtube else None
         description = _teaser(episode.summary, limit=300)
+        listing = EpisodeListing(
+            number=episode.number,
+            season=episode.season,
+            title=episode.title,
+            date=episode.date,
+            duration=item.duration,
+            teaser=episode.summary,
+            url=url,
+        )
 
         def context(page: str) -> dict[str, Any]:
             return {
-                **self._common(page, links, assets, show_url),
-                **self._summary(page, item),
+                **self._common(page, links, show_url),
+                **_listed(listing, self._href(page, key)),
                 "url": url,
                 "embed_url": embed_url,
                 "oembed_url": oembed_url,
@@ -272,7 +254,7 @@ class Site:
                 "youtube": _youtube(video_id),
                 "embed_page": self._href(page, embed_key),
                 "seconds": round(item.duration, 3),
-                "total": _clock(item.duration),
+                "total": clock(item.duration),
                 "embed_width": EMBED_WIDTH,
                 "embed_height": EMBED_HEIGHT,
                 "episode_page": self._href(page, key),
@@ -319,8 +301,18 @@ class Site:
         return None
 
 
-def _asset_keys(assets: Sequence[SiteFile]) -> dict[str, str]:
-    return {name: asset.key for name, asset in zip(ASSETS, assets, strict=True)}
+def _listed(item: EpisodeListing, href: str | None) -> dict[str, Any]:
+    """An episode as both the show page's list and the episode's own page header show it."""
+    return {
+        "number": item.number,
+        "season": item.season,
+        "title": item.title,
+        "date": long_date(item.date),
+        "iso_date": item.date.isoformat(),
+        "duration": _duration_text(item.duration),
+        "teaser": _teaser(item.teaser),
+        "href": href,
+    }
 
 
 def _asset(name: str) -> SiteFile:
@@ -399,7 +391,7 @@ def _youtube(video_id: str | None) -> dict[str, str] | None:
 
 def _chapters(marks: Sequence[ChapterMark]) -> list[dict[str, Any]]:
     return [
-        {"start": round(mark.start, 3), "clock": _clock(mark.start), "title": mark.title, "url": mark.url}
+        {"start": round(mark.start, 3), "clock": clock(mark.start), "title": mark.title, "url": mark.url}
         for mark in marks
     ]
 
@@ -413,7 +405,7 @@ def _transcript_cues(item: PublishedEpisode) -> list[dict[str, Any]]:
             except (MediapubError, OSError):
                 return []
             return [
-                {"start": _seconds(cue.start), "clock": _clock(_seconds(cue.start)), "text": " ".join(cue.lines)}
+                {"start": cue.seconds, "clock": clock(cue.seconds), "text": " ".join(cue.lines)}
                 for cue in cues
                 if cue.lines
             ]
@@ -438,23 +430,9 @@ def _teaser(text: str, *, limit: int = 220) -> str:
     return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def _hms(seconds: int) -> tuple[int, int, int]:
-    hours, rest = divmod(seconds, 3600)
-    return (hours, *divmod(rest, 60))
-
-
-def _clock(seconds: float) -> str:
-    hours, minutes, secs = _hms(int(seconds))
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def _seconds(stamp: str) -> float:
-    parts = stamp.replace(",", ".").split(":")
-    return sum(float(part) * 60**power for power, part in enumerate(reversed(parts)))
-
-
 def _iso_duration(seconds: float) -> str:
-    hours, minutes, secs = _hms(round(seconds))
+    hours, rest = divmod(round(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
     return f"PT{hours}H{minutes}M{secs}S" if hours else f"PT{minutes}M{secs}S"
 
 
@@ -466,14 +444,5 @@ def _duration_text(seconds: float) -> str:
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
-def _date_text(moment: dt.datetime) -> str:
-    return f"{moment.day} {moment:%B %Y}"
-
-
 def _size_text(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(size // 1000, 1)} KB"
-
-
-def template_path(name: str) -> Path:
-    """Where a built-in template is, for producers who want to copy one and change it."""
-    return Path(str(resources.files("mediapub").joinpath("site_templates", name)))

@@ -26,7 +26,7 @@ def test_public_names_are_pinned_and_sorted() -> None:
 
 #: Who may import whom. Stages run in sequence and meet only in the pipeline, so a stage
 #: never imports another stage; the core imports only errors; only the edge sees the pipeline.
-CORE = {"model", "errors", "_version", "categories", "cache"}
+CORE = {"model", "errors", "_version", "categories", "cache", "display"}
 SUPPORT = {
     "ffmpeg",
     "images",

@@ -284,3 +284,11 @@ def test_prune_removes_the_pages_of_a_renamed_episode_with_its_old_media(show_di
         (new / "index.html").is_file() and (new / "embed" / "index.html").is_file() and (new / "oembed.json").is_file()
     )
     assert (out_dir / f"episodes/{SLUG}/index.html").is_file()
+
+
+def test_the_show_page_lists_only_the_latest_episodes_asked_for(show_dir, out_dir, run_cli) -> None:
+    show_file = show_dir / "show.toml"
+    show_file.write_text(show_file.read_text() + "\n[site]\nlatest = 1\n")
+    assert run_cli("publish", "episodes", "--out", "public").exit_code == 0
+    titles = [a.text_content() for a in page(out_dir, "index.html").xpath("//ol[@class='episode-list']//h3/a")]
+    assert titles == ["151. Brexit Withdrawal Agreement may lead to Theresa May's downfall"]
