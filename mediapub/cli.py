@@ -259,22 +259,8 @@ def ingest_command(
     result = ingest(url, show_dir, options, reporter)
     for warning in result.warnings:
         reporter.warn(warning)
-    summary = {
-        "url": result.url,
-        "episode": display_path(result.folder / EPISODE_FILE),
-        "slug": result.slug,
-        "number": result.number,
-        "created": result.created,
-        "title": result.title,
-        "duration": result.duration,
-        "chapters": result.chapters,
-        "articles": result.articles,
-        "captions": result.captions,
-        "poster": result.poster,
-        "updated": list(result.updated),
-        "kept": list(result.kept),
-        "warnings": list(result.warnings),
-    }
+    summary = {**dataclasses.asdict(result), "folder": display_path(result.folder)}
+    summary["episode"] = display_path(result.folder / EPISODE_FILE)
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
         return

@@ -107,8 +107,9 @@ def ingest(url: str, show_root: Path, options: IngestOptions, reporter: Reporter
     facts = video_facts(info, language=(options.language or show.language).split("-")[0].lower())
     extractor, video_id = video_identity(info)
     source = {"url": shown_url(url), "extractor": extractor, "id": video_id}
-    existing = _find_existing(show_root, facts, source, options.slug)
-    number = _number(existing, options.number, show_root, facts.title)
+    episodes = _episodes(show_root)
+    existing = _find_existing(episodes, facts, source, options.slug)
+    number = _number(existing, options.number, episodes, facts.title)
     slug = existing.folder.name if existing else _slug(options.slug, number, facts.title, show_root)
     folder = show_root / slug
     owned_before = set(existing.record.get("files") or ()) if existing else set()
@@ -343,26 +344,34 @@ def _clock(seconds: float) -> str:
     return f"{text}.{millis:03d}" if millis else text
 
 
-def _find_existing(root: Path, facts: VideoFacts, source: Mapping[str, str], slug: str | None) -> _Existing | None:
+def _episodes(root: Path) -> list[_Existing]:
+    """Every episode of the show, read once: the files ingest edits, and what it wrote into each."""
+    found = []
+    for folder in episode_folders(root):
+        try:
+            document = tomlkit.parse((folder / EPISODE_FILE).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomlkit.exceptions.TOMLKitError):
+            continue  # publish reports a broken file; it is not this video's episode
+        found.append(_Existing(folder, document, _read_record(folder)))
+    return found
+
+
+def _find_existing(
+    episodes: list[_Existing], facts: VideoFacts, source: Mapping[str, str], slug: str | None
+) -> _Existing | None:
     """The episode this video already is: by ingest's record, its YouTube link, or its recording URL."""
     youtube = youtube_video_id(facts.watch_url)
     found: _Existing | None = None
-    for folder in episode_folders(root):
-        episode_file = folder / EPISODE_FILE
-        try:
-            document = tomlkit.parse(episode_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomlkit.exceptions.TOMLKitError):
-            continue  # publish reports a broken file; it is not this video's episode
-        record = _read_record(folder)
-        known = record.get("source") or {}
-        linked = str(document.get("youtube") or "")
-        recording = str(document.get("recording") or "")
+    for episode in episodes:
+        known = episode.record.get("source") or {}
+        linked = str(episode.document.get("youtube") or "")
+        recording = str(episode.document.get("recording") or "")
         if (
             (known.get("extractor"), known.get("id")) == (source["extractor"], source["id"])
             or (youtube is not None and youtube in (youtube_video_id(linked), youtube_video_id(recording)))
             or recording in (source["url"], facts.watch_url)
         ):
-            found = _Existing(folder, document, record)
+            found = episode
             break
     if found is not None and slug is not None and slug != found.folder.name:
         raise MediapubError(
@@ -381,21 +390,14 @@ def _read_record(folder: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _number(existing: _Existing | None, wanted: int | None, root: Path, title: str) -> int:
+def _number(existing: _Existing | None, wanted: int | None, episodes: list[_Existing], title: str) -> int:
     """The episode's number: its own when it exists, else the one asked for, else the one the title
     names ("Episode 153: ...", "#153") if no episode has it, else one more than the show's last."""
     if existing is not None:
         number = existing.document.get("number")
         if isinstance(number, int):
             return int(number)
-    numbers = set()
-    for folder in episode_folders(root):
-        try:
-            number = tomlkit.parse((folder / EPISODE_FILE).read_text(encoding="utf-8")).get("number")
-        except (OSError, UnicodeDecodeError, tomlkit.exceptions.TOMLKitError):
-            continue
-        if isinstance(number, int):
-            numbers.add(int(number))
+    numbers = {int(n) for n in (e.document.get("number") for e in episodes) if isinstance(n, int)}
     if wanted is not None:
         if wanted in numbers:
             raise MediapubError(f"episode {wanted} exists already; choose another number", subject="--number")

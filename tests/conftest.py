@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import socket
 import subprocess
@@ -65,7 +66,15 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Re
     monkeypatch.chdir(tmp_path)
 
     def run(*args: str) -> Result:
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+        # The command configures logging for its process (a console handler on the root logger); in here
+        # the process is pytest's, so put it back as it was, or later tests would log to stderr.
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
+        try:
+            return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+        finally:
+            root.handlers[:] = handlers
+            root.setLevel(level)
 
     return run
 

@@ -409,11 +409,7 @@ def test_a_client_leaving_mid_body_is_logged_quietly(
     site: Path,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A CLI test earlier in the session may have left its console handler on the root logger.
-    root = logging.getLogger()
-    monkeypatch.setattr(root, "handlers", [h for h in root.handlers if h is caplog.handler])
     caplog.set_level(logging.DEBUG, logger="mediapub.serve")
     with (site / "big.mp4").open("wb") as file:
         file.truncate(64 << 20)  # far more than the socket buffers hold
