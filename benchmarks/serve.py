@@ -7,7 +7,7 @@ that end in 304 (mediapub only: http.server has no ETags) and random 64 KB range
 reads, what a player does when it seeks (mediapub only: http.server ignores
 Range). Ratios are against http.server's rate for the same kind of request.
 
-    python benchmarks/serve.py [--size-mb 200] [--requests 2000]
+    python benchmarks/serve.py [--size-mb 200] [--requests 2000] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import http.client
 import http.server
 import os
 import random
+import statistics
 import tempfile
 import threading
 import time
@@ -85,6 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=int, default=200)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each measurement; the median is shown")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
@@ -114,8 +116,12 @@ def main() -> None:
             for name, port in ports.items():
                 if name == "http.server" and not both:
                     continue
-                elapsed, amount = timed(port, run)
-                rates[name] = amount * scale / elapsed
+                # Loopback rates swing by tens of percent from run to run: take the median of several.
+                samples = []
+                for _ in range(options.repeat):
+                    elapsed, amount = timed(port, run)
+                    samples.append(amount * scale / elapsed)
+                rates[name] = statistics.median(samples)
             base = rates.get("http.server")
             for name, rate in rates.items():
                 ratio = f"{rate / base:6.2f}" if base else "     -"
